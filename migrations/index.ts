@@ -1,0 +1,8 @@
+// Every migration, in order. Listed explicitly so the same list runs from the
+// compiled build, from tests and from `npm run migrate`.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
+
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+];

@@ -1,0 +1,71 @@
+// Access tokens are JWTs (HS256, algorithm pinned on verify, issuer and
+// audience checked). Refresh tokens are opaque random strings stored hashed.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { UnauthenticatedError } from '../errors.js';
+import { Role } from '../orders/status-machine.js';
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+}
+
+export interface Viewer {
+  userId: string;
+  role: Role;
+  /** When the token that identified this viewer expires (ms since epoch). */
+  expiresAt: number;
+}
+
+const ALGORITHM = 'HS256';
+
+export function signAccessToken(settings: TokenSettings, user: { id: string; role: Role }, now = Date.now()) {
+  const expiresAt = new Date(Math.floor(now / 1000) * 1000 + settings.accessTtlSeconds * 1000);
+  const token = jwt.sign({ role: user.role }, settings.secret, {
+    algorithm: ALGORITHM,
+    subject: user.id,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    expiresIn: settings.accessTtlSeconds,
+    jwtid: randomUUID(),
+  });
+  return { token, expiresAt };
+}
+
+export function verifyAccessToken(settings: TokenSettings, token: string): Viewer {
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, settings.secret, {
+      algorithms: [ALGORITHM],
+      issuer: settings.issuer,
+      audience: settings.audience,
+    });
+  } catch (error) {
+    const expired = error instanceof jwt.TokenExpiredError;
+    throw new UnauthenticatedError(expired ? 'Access token has expired' : 'Access token is not valid');
+  }
+  if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+    throw new UnauthenticatedError('Access token is not valid');
+  }
+  const role = payload.role;
+  if (role !== Role.ADMIN && role !== Role.CUSTOMER) throw new UnauthenticatedError('Access token is not valid');
+  return { userId: payload.sub, role, expiresAt: payload.exp * 1000 };
+}
+
+/** Reads `Bearer <token>`; undefined when there is no header at all. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+export function newRefreshTokenValue(): string {
+  return `rt_${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashRefreshToken(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

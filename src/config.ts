@@ -1,0 +1,186 @@
+// One typed configuration, read once from the environment. A bad value stops
+// the process at start with one line naming the variable (see main.ts).
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Unset: embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  databaseReadUrls: string[];
+  redisUrl: string | undefined;
+  rabbitmqUrl: string | undefined;
+  dataDir: string;
+  jwt: {
+    secret: string;
+    /** True when no JWT_SECRET was given and a random one was made for this run. */
+    generated: boolean;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  runConsumers: boolean;
+  paymentSimulator: boolean;
+  admin: { email: string; password: string } | undefined;
+  orderCacheTtlSeconds: number;
+  seedDemoData: boolean;
+  migrateOnStart: boolean;
+  introspection: boolean;
+  playground: boolean;
+  bcryptCost: number;
+  rateLimits: {
+    login: RateLimit;
+    loginIp: RateLimit;
+    register: RateLimit;
+    createOrder: RateLimit;
+    default: RateLimit;
+  };
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses `15m`, `7d`, `30s`, `250ms` or a bare number of seconds into seconds. */
+export function parseDurationSeconds(variable: string, raw: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!match) throw new ConfigError(variable, `expected a duration like 30s, 15m, 7d; got "${raw}"`);
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
+  if (seconds <= 0) throw new ConfigError(variable, 'must be greater than zero');
+  return seconds;
+}
+
+/** Parses `max/window`, e.g. `10/1m`. */
+export function parseRateLimit(variable: string, raw: string): RateLimit {
+  const [max, window, extra] = raw.split('/');
+  if (!max || !window || extra !== undefined || !/^\d+$/.test(max) || Number(max) < 1) {
+    throw new ConfigError(variable, `expected max/window like 10/1m; got "${raw}"`);
+  }
+  return { max: Number(max), windowMs: Math.round(parseDurationSeconds(variable, window) * 1000) };
+}
+
+function parseBoolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(variable, `expected true or false; got "${raw}"`);
+}
+
+function parseInteger(variable: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `expected a whole number; got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(variable, `must be between ${min} and ${max}; got ${value}`);
+  return value;
+}
+
+function parseUrl(variable: string, raw: string | undefined, protocols: string[]): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(variable, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(variable, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw.trim();
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = env.NODE_ENV?.trim() || 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError('NODE_ENV', `expected development, production or test; got "${nodeEnv}"`);
+  }
+  const production = nodeEnv === 'production';
+
+  const secret = env.JWT_SECRET?.trim();
+  if (production && !secret) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  if (secret !== undefined && secret !== '' && secret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+
+  const databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']);
+  const redisUrl = parseUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']);
+  const rabbitmqUrl = parseUrl('RABBITMQ_URL', env.RABBITMQ_URL, ['amqp:', 'amqps:']);
+  const databaseReadUrls = (env.DATABASE_READ_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => parseUrl('DATABASE_READ_URLS', u, ['postgres:', 'postgresql:']) as string);
+  if (databaseReadUrls.length > 0 && !databaseUrl) {
+    throw new ConfigError('DATABASE_READ_URLS', 'needs DATABASE_URL (replicas of which primary?)');
+  }
+
+  const adminEmail = env.ADMIN_EMAIL?.trim();
+  const adminPassword = env.ADMIN_PASSWORD;
+  if (Boolean(adminEmail) !== Boolean(adminPassword)) {
+    throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (adminEmail && !EMAIL.test(adminEmail)) throw new ConfigError('ADMIN_EMAIL', 'is not a valid email address');
+  if (adminPassword !== undefined && adminPassword !== '') {
+    const bytes = Buffer.byteLength(adminPassword, 'utf8');
+    if (bytes < 8 || bytes > 72) throw new ConfigError('ADMIN_PASSWORD', 'must be 8 to 72 bytes');
+  }
+
+  const embeddedDefaults = !databaseUrl && !redisUrl && !rabbitmqUrl;
+
+  return {
+    env: nodeEnv as Config['env'],
+    host: env.HOST?.trim() || '127.0.0.1',
+    port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
+    databaseUrl,
+    databaseReadUrls,
+    redisUrl,
+    rabbitmqUrl,
+    dataDir: resolve(env.DATA_DIR?.trim() || './.data'),
+    jwt: {
+      secret: secret || randomBytes(48).toString('base64url'),
+      generated: !secret,
+      issuer: env.JWT_ISSUER?.trim() || 'order-service',
+      audience: env.JWT_AUDIENCE?.trim() || 'order-service-clients',
+      accessTtlSeconds: parseDurationSeconds('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
+      refreshTtlSeconds: parseDurationSeconds('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '7d'),
+    },
+    runConsumers: parseBoolean('RUN_CONSUMERS', env.RUN_CONSUMERS, true),
+    paymentSimulator: parseBoolean('PAYMENT_SIMULATOR', env.PAYMENT_SIMULATOR, embeddedDefaults),
+    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    orderCacheTtlSeconds: parseInteger('ORDER_CACHE_TTL', env.ORDER_CACHE_TTL, 300, 1, 86_400),
+    seedDemoData: parseBoolean('SEED_DEMO_DATA', env.SEED_DEMO_DATA, true),
+    migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
+    introspection: parseBoolean('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),
+    playground: parseBoolean('GRAPHQL_PLAYGROUND', env.GRAPHQL_PLAYGROUND, !production),
+    bcryptCost: parseInteger('BCRYPT_COST', env.BCRYPT_COST, 12, 10, 15),
+    rateLimits: {
+      login: parseRateLimit('RATE_LIMIT_LOGIN', env.RATE_LIMIT_LOGIN || '10/1m'),
+      loginIp: parseRateLimit('RATE_LIMIT_LOGIN_IP', env.RATE_LIMIT_LOGIN_IP || '100/1m'),
+      register: parseRateLimit('RATE_LIMIT_REGISTER', env.RATE_LIMIT_REGISTER || '20/1m'),
+      createOrder: parseRateLimit('RATE_LIMIT_CREATE_ORDER', env.RATE_LIMIT_CREATE_ORDER || '60/1m'),
+      default: parseRateLimit('RATE_LIMIT_DEFAULT', env.RATE_LIMIT_DEFAULT || '1200/1m'),
+    },
+    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'warn' : 'info'),
+  };
+}

@@ -1,0 +1,91 @@
+// Domain errors: typed classes with the code a client sees in
+// `extensions.code`. graphql/format-error.ts is the one place that maps them.
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  INVALID_STATUS_TRANSITION: 'INVALID_STATUS_TRANSITION',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra, client-safe fields for `extensions`. */
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = ErrorCode.UNAUTHENTICATED;
+  constructor(message = 'Authentication required: send a valid access token') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = ErrorCode.FORBIDDEN;
+}
+
+/** Bad input; `field` names the offending input path when there is one. */
+export class BadInputError extends DomainError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  constructor(message: string, field?: string) {
+    super(message, field ? { field } : {});
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = ErrorCode.NOT_FOUND;
+}
+
+export class EmailTakenError extends DomainError {
+  readonly code = ErrorCode.EMAIL_TAKEN;
+  constructor() {
+    super('An account with this email already exists');
+  }
+}
+
+export class InvalidCredentialsError extends DomainError {
+  readonly code = ErrorCode.INVALID_CREDENTIALS;
+  constructor(message = 'Email or password is incorrect') {
+    super(message);
+  }
+}
+
+export class OutOfStockError extends DomainError {
+  readonly code = ErrorCode.OUT_OF_STOCK;
+  constructor(sku: string, requested: number) {
+    super(`Not enough stock for ${sku}`, { sku, requested });
+  }
+}
+
+export class InvalidStatusTransitionError extends DomainError {
+  readonly code = ErrorCode.INVALID_STATUS_TRANSITION;
+  constructor(from: string, to: string, reason?: string) {
+    super(reason ?? `An order cannot move from ${from} to ${to}`, { from, to });
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly code = ErrorCode.CONFLICT;
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = ErrorCode.RATE_LIMITED;
+  constructor(retryAfterSeconds: number) {
+    super(`Too many requests: retry in ${retryAfterSeconds}s`, { retryAfter: retryAfterSeconds });
+  }
+}

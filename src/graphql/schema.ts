@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { DateTimeResolver } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import { AuthResolver } from '../auth/auth.resolver.js';
+import { CatalogResolver } from '../catalog/catalog.resolver.js';
+import { OrderResolver } from '../orders/order.resolver.js';
+
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [AuthResolver, CatalogResolver, OrderResolver],
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // Input rules live in the services (one place for every transport).
+    validate: false,
+    // Required by type-graphql once a subscription exists; ours bring their own
+    // `subscribe` (live/order-updates.ts), so nothing publishes to this one.
+    pubSub: createPubSub(),
+  });
+}

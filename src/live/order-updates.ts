@@ -1,0 +1,58 @@
+// Live order status changes, fanned out to subscribers. Every change is
+// published after its transaction commits; each subscriber receives only
+// the changes its viewer may see.
+import type { Viewer } from '../auth/tokens.js';
+import { OrderStatus, Role } from '../orders/status-machine.js';
+import { EventQueue } from './event-queue.js';
+
+export interface OrderStatusChangeEvent {
+  orderId: string;
+  customerId: string;
+  previousStatus: OrderStatus | null;
+  status: OrderStatus;
+  version: number;
+  actor: string;
+  changedAt: string;
+}
+
+interface Subscriber {
+  viewer: Viewer;
+  orderId: string | undefined;
+  queue: EventQueue<OrderStatusChangeEvent>;
+}
+
+export function mayReceive(viewer: Viewer, orderId: string | undefined, event: OrderStatusChangeEvent): boolean {
+  if (orderId !== undefined && event.orderId !== orderId) return false;
+  return viewer.role === Role.ADMIN || event.customerId === viewer.userId;
+}
+
+/** The in-process fan-out. A transport (Redis) may feed `deliver` from other processes. */
+export class OrderUpdates {
+  private readonly subscribers = new Set<Subscriber>();
+
+  /** Publishes a committed change. */
+  publish(event: OrderStatusChangeEvent): void {
+    this.deliver(event);
+  }
+
+  /** Hands a change to this process's matching subscribers. */
+  deliver(event: OrderStatusChangeEvent): void {
+    for (const subscriber of this.subscribers) {
+      if (mayReceive(subscriber.viewer, subscriber.orderId, event)) subscriber.queue.push(event);
+    }
+  }
+
+  subscribe(viewer: Viewer, orderId: string | undefined): AsyncIterableIterator<OrderStatusChangeEvent> {
+    const subscriber: Subscriber = {
+      viewer,
+      orderId,
+      queue: new EventQueue<OrderStatusChangeEvent>(() => this.subscribers.delete(subscriber)),
+    };
+    this.subscribers.add(subscriber);
+    return subscriber.queue;
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+}

@@ -1,0 +1,108 @@
+// Input rules for orders, kept apart from the service so they are easy to test.
+import { BadInputError } from '../errors.js';
+import { OrderStatus } from './status-machine.js';
+
+export const MAX_ITEMS_PER_ORDER = 100;
+export const MIN_QUANTITY = 1;
+export const MAX_QUANTITY = 1000;
+export const MAX_SHIPPING_ADDRESS = 1000;
+export const MAX_IDEMPOTENCY_KEY = 200;
+export const MAX_REASON = 500;
+export const MAX_PAGE_SIZE = 100;
+
+export interface OrderItemRequest {
+  sku: string;
+  quantity: number;
+}
+
+export interface CreateOrderRequest {
+  items: OrderItemRequest[];
+  shippingAddress: string;
+  idempotencyKey: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function parseUuid(value: string, field: string): string {
+  if (!UUID.test(value)) throw new BadInputError(`${field} must be a UUID`, field);
+  return value.toLowerCase();
+}
+
+export function parseCreateOrder(input: {
+  items: { sku: string; quantity: number }[];
+  shippingAddress: string;
+  idempotencyKey?: string | null;
+}): CreateOrderRequest {
+  if (input.items.length === 0) throw new BadInputError('An order needs at least one item', 'items');
+  if (input.items.length > MAX_ITEMS_PER_ORDER) {
+    throw new BadInputError(`An order holds at most ${MAX_ITEMS_PER_ORDER} items`, 'items');
+  }
+  const seen = new Set<string>();
+  const items = input.items.map((item, i) => {
+    const sku = item.sku.trim();
+    if (sku.length === 0 || sku.length > 64) throw new BadInputError('sku must be 1 to 64 characters', `items.${i}.sku`);
+    if (seen.has(sku)) throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `items.${i}.sku`);
+    seen.add(sku);
+    if (!Number.isInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > MAX_QUANTITY) {
+      throw new BadInputError(`quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`, `items.${i}.quantity`);
+    }
+    return { sku, quantity: item.quantity };
+  });
+  const shippingAddress = input.shippingAddress.trim();
+  if (shippingAddress.length === 0) throw new BadInputError('shippingAddress is required', 'shippingAddress');
+  if (shippingAddress.length > MAX_SHIPPING_ADDRESS) {
+    throw new BadInputError(`shippingAddress must be at most ${MAX_SHIPPING_ADDRESS} characters`, 'shippingAddress');
+  }
+  const key = input.idempotencyKey ?? null;
+  if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || /\p{Cc}/u.test(key))) {
+    throw new BadInputError(
+      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY} printable characters`,
+      'idempotencyKey',
+    );
+  }
+  return { items, shippingAddress, idempotencyKey: key };
+}
+
+export function parseReason(reason: string | null | undefined): string | null {
+  if (reason === null || reason === undefined) return null;
+  const trimmed = reason.trim();
+  if (trimmed.length > MAX_REASON) throw new BadInputError(`reason must be at most ${MAX_REASON} characters`, 'reason');
+  return trimmed.length === 0 ? null : trimmed;
+}
+
+export function parseExpectedVersion(value: number | null | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1) throw new BadInputError('expectedVersion must be a positive integer', 'expectedVersion');
+  return value;
+}
+
+export function parsePageSize(first: number | null | undefined): number {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new BadInputError(`first must be 1 to ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return size;
+}
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(value: string): Cursor {
+  const invalid = () => new BadInputError('after is not a cursor returned by this API', 'after');
+  const decoded = Buffer.from(value, 'base64url').toString('utf8');
+  const [iso, id, extra] = decoded.split('|');
+  if (!iso || !id || extra !== undefined || !UUID.test(id)) throw invalid();
+  const createdAt = new Date(iso);
+  if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== iso) throw invalid();
+  return { createdAt, id };
+}
+
+export function isOrderStatus(value: string): value is OrderStatus {
+  return (Object.values(OrderStatus) as string[]).includes(value);
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { Collection, OptionalProps, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { User } from '../auth/user.entity.js';
+import { OrderStatus } from './status-machine.js';
+
+@Entity({ tableName: 'orders' })
+export class Order {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'version' | 'status' | 'idempotencyKey';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => User)
+  customer!: Rel<User>;
+
+  @Enum({ items: () => OrderStatus, nativeEnumName: 'order_status' })
+  status: OrderStatus = OrderStatus.PENDING;
+
+  @OneToMany(() => OrderItem, (item) => item.order, { orderBy: { position: 'asc' } })
+  items = new Collection<OrderItem>(this);
+
+  @Property({ type: 'string', columnType: 'char(3)' })
+  currency!: string;
+
+  @Property({ type: 'integer' })
+  totalMinor!: number;
+
+  @Property({ type: 'text' })
+  shippingAddress!: string;
+
+  /** Unique per customer (a composite unique index in the migration). */
+  @Property({ type: 'string', length: 200, nullable: true })
+  idempotencyKey: string | null = null;
+
+  /** Optimistic concurrency: MikroORM adds `where version = ?` to every update and bumps it. */
+  @Property({ type: 'integer', version: true })
+  version: number = 1;
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}
+
+@Entity({ tableName: 'order_items' })
+export class OrderItem {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Order, { deleteRule: 'cascade' })
+  order!: Rel<Order>;
+
+  @Property({ type: 'smallint' })
+  position!: number;
+
+  @Property({ type: 'string', length: 64 })
+  sku!: string;
+
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Property({ type: 'integer' })
+  quantity!: number;
+
+  @Property({ type: 'integer' })
+  unitPriceMinor!: number;
+
+  @Property({ type: 'integer' })
+  lineTotalMinor!: number;
+}

@@ -1,0 +1,226 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { UserType } from '../auth/auth.types.js';
+import { MoneyType } from '../graphql/money.type.js';
+import type { OrderHistory } from './order-history.entity.js';
+import type { Order } from './order.entity.js';
+import { OrderStatus } from './status-machine.js';
+
+registerEnumType(OrderStatus, { name: 'OrderStatus' });
+
+@ObjectType('OrderItem')
+export class OrderItemType {
+  @Field()
+  sku!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  quantity!: number;
+
+  @Field(() => MoneyType)
+  unitPrice!: MoneyType;
+
+  @Field(() => MoneyType)
+  lineTotal!: MoneyType;
+}
+
+@ObjectType('OrderHistoryEntry')
+export class OrderHistoryEntryType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'The event type, e.g. order.created, order.status_changed, order.cancelled.' })
+  type!: string;
+
+  @Field(() => OrderStatus, { nullable: true })
+  fromStatus!: OrderStatus | null;
+
+  @Field(() => OrderStatus, { nullable: true })
+  toStatus!: OrderStatus | null;
+
+  @Field({ description: 'A user id, or system:<consumer> for changes made by a consumer.' })
+  actor!: string;
+
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+
+  @Field()
+  occurredAt!: Date;
+
+  static from(row: OrderHistory): OrderHistoryEntryType {
+    return Object.assign(new OrderHistoryEntryType(), {
+      id: row.id,
+      type: row.type,
+      fromStatus: row.fromStatus,
+      toStatus: row.toStatus,
+      actor: row.actor,
+      reason: row.reason,
+      occurredAt: row.occurredAt,
+    });
+  }
+}
+
+@ObjectType('Order')
+export class OrderType {
+  @Field(() => ID)
+  id!: string;
+
+  /** Resolved by a field resolver (batched per request). */
+  customerId!: string;
+
+  @Field(() => OrderStatus)
+  status!: OrderStatus;
+
+  @Field(() => [OrderItemType])
+  items!: OrderItemType[];
+
+  @Field(() => MoneyType)
+  total!: MoneyType;
+
+  @Field()
+  shippingAddress!: string;
+
+  @Field(() => Int, { description: 'Bumped by every change; pass it as expectedVersion to update safely.' })
+  version!: number;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+
+  static from(order: Order): OrderType {
+    const currency = order.currency;
+    return Object.assign(new OrderType(), {
+      id: order.id,
+      customerId: order.customer.id,
+      status: order.status,
+      items: order.items.getItems().map((item) =>
+        Object.assign(new OrderItemType(), {
+          sku: item.sku,
+          name: item.name,
+          quantity: item.quantity,
+          unitPrice: MoneyType.of(item.unitPriceMinor, currency),
+          lineTotal: MoneyType.of(item.lineTotalMinor, currency),
+        }),
+      ),
+      total: MoneyType.of(order.totalMinor, currency),
+      shippingAddress: order.shippingAddress,
+      version: order.version,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+    });
+  }
+}
+
+@ObjectType()
+export class OrderEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => OrderType)
+  node!: OrderType;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class OrderConnection {
+  @Field(() => [OrderEdge])
+  edges!: OrderEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+@ObjectType()
+export class OrderStatusChange {
+  @Field(() => OrderType)
+  order!: OrderType;
+
+  @Field(() => OrderStatus, { nullable: true })
+  previousStatus!: OrderStatus | null;
+
+  @Field(() => OrderStatus)
+  status!: OrderStatus;
+
+  @Field()
+  changedAt!: Date;
+
+  @Field()
+  actor!: string;
+}
+
+@InputType()
+export class OrderItemInput {
+  @Field()
+  sku!: string;
+
+  @Field(() => Int, { description: '1 to 1000.' })
+  quantity!: number;
+}
+
+@InputType()
+export class CreateOrderInput {
+  @Field(() => [OrderItemInput])
+  items!: OrderItemInput[];
+
+  @Field()
+  shippingAddress!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the same order instead of placing another.',
+  })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class UpdateOrderStatusInput {
+  @Field(() => ID)
+  orderId!: string;
+
+  @Field(() => OrderStatus)
+  status!: OrderStatus;
+
+  @Field(() => String, { nullable: true })
+  reason?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Refuse with CONFLICT unless the order is at this version.' })
+  expectedVersion?: number | null;
+}
+
+@InputType()
+export class CancelOrderInput {
+  @Field(() => ID)
+  orderId!: string;
+
+  @Field(() => String, { nullable: true })
+  reason?: string | null;
+}
+
+@InputType()
+export class OrderFilter {
+  @Field(() => OrderStatus, { nullable: true })
+  status?: OrderStatus | null;
+
+  @Field(() => ID, { nullable: true, description: 'Admins only.' })
+  customerId?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  createdAfter?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  createdBefore?: Date | null;
+}
