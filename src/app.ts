@@ -163,9 +163,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
-    cleanups.push(
-      () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
-    );
+    cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
     return { url, port, services, orm, stop: stopAll };

@@ -16,6 +16,8 @@ try {
     await embedded?.stop();
   }
 } catch (error) {
-  console.error(`order-service: migrate failed: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `order-service: migrate failed: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }

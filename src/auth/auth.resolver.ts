@@ -21,7 +21,10 @@ export class AuthResolver {
   }
 
   @Mutation(() => AuthPayload)
-  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+  async register(
+    @Arg('input', () => RegisterInput) input: RegisterInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuthPayload> {
     return toPayload(await ctx.services.auth.register(input.email, input.password));
   }
 

@@ -115,11 +115,7 @@ export class AuthService {
     }
   }
 
-  private async startSession(
-    tx: Orm['em'],
-    user: User,
-    familyId: string,
-  ): Promise<Session> {
+  private async startSession(tx: Orm['em'], user: User, familyId: string): Promise<Session> {
     const refreshToken = newRefreshTokenValue();
     tx.create(RefreshToken, {
       user,

@@ -19,7 +19,12 @@ export class UserType {
   createdAt!: Date;
 
   static from(user: User): UserType {
-    return Object.assign(new UserType(), { id: user.id, email: user.email, role: user.role, createdAt: user.createdAt });
+    return Object.assign(new UserType(), {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      createdAt: user.createdAt,
+    });
   }
 }
 

@@ -12,7 +12,8 @@ const EMAIL_PATTERN = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}.]{2,}$/u;
 export function normalizeEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   if (email.length === 0) throw new BadInputError('Email is required', 'email');
-  if (email.length > EMAIL_MAX_LENGTH) throw new BadInputError(`Email must be at most ${EMAIL_MAX_LENGTH} characters`, 'email');
+  if (email.length > EMAIL_MAX_LENGTH)
+    throw new BadInputError(`Email must be at most ${EMAIL_MAX_LENGTH} characters`, 'email');
   if (!EMAIL_PATTERN.test(email)) throw new BadInputError('Email is not a valid address', 'email');
   return email;
 }

@@ -1,7 +1,9 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { toMoney } from '../money.js';
 
-@ObjectType({ description: 'An amount of money: a decimal string for display, integer minor units for arithmetic.' })
+@ObjectType('Money', {
+  description: 'An amount of money: a decimal string for display, integer minor units for arithmetic.',
+})
 export class MoneyType {
   @Field({ description: 'Decimal amount in major units, e.g. "12.50".' })
   amount!: string;

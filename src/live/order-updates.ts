@@ -2,7 +2,7 @@
 // published after its transaction commits; each subscriber receives only
 // the changes its viewer may see.
 import type { Viewer } from '../auth/tokens.js';
-import { OrderStatus, Role } from '../orders/status-machine.js';
+import { Role, type OrderStatus } from '../orders/status-machine.js';
 import { EventQueue } from './event-queue.js';
 
 export interface OrderStatusChangeEvent {

@@ -40,8 +40,10 @@ export function parseCreateOrder(input: {
   const seen = new Set<string>();
   const items = input.items.map((item, i) => {
     const sku = item.sku.trim();
-    if (sku.length === 0 || sku.length > 64) throw new BadInputError('sku must be 1 to 64 characters', `items.${i}.sku`);
-    if (seen.has(sku)) throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `items.${i}.sku`);
+    if (sku.length === 0 || sku.length > 64)
+      throw new BadInputError('sku must be 1 to 64 characters', `items.${i}.sku`);
+    if (seen.has(sku))
+      throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `items.${i}.sku`);
     seen.add(sku);
     if (!Number.isInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > MAX_QUANTITY) {
       throw new BadInputError(`quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`, `items.${i}.quantity`);
@@ -72,7 +74,8 @@ export function parseReason(reason: string | null | undefined): string | null {
 
 export function parseExpectedVersion(value: number | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new BadInputError('expectedVersion must be a positive integer', 'expectedVersion');
+  if (!Number.isInteger(value) || value < 1)
+    throw new BadInputError('expectedVersion must be a positive integer', 'expectedVersion');
   return value;
 }
 

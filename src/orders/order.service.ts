@@ -4,13 +4,7 @@
 import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.js';
-import {
-  BadInputError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  OutOfStockError,
-} from '../errors.js';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError, OutOfStockError } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
 import { enqueueOrderEvents } from '../outbox/outbox.js';
 import { OrderHistory } from './order-history.entity.js';
@@ -71,11 +65,7 @@ export class OrderService {
     this.listeners.push(listener);
   }
 
-  async createOrder(
-    viewer: Viewer,
-    input: Parameters<typeof parseCreateOrder>[0],
-    meta: RequestMeta,
-  ): Promise<Order> {
+  async createOrder(viewer: Viewer, input: Parameters<typeof parseCreateOrder>[0], meta: RequestMeta): Promise<Order> {
     const request = parseCreateOrder(input);
     const em = this.orm.em.fork();
     if (request.idempotencyKey !== null) {
@@ -177,7 +167,11 @@ export class OrderService {
     });
   }
 
-  async cancelOrder(actor: Actor, input: { orderId: string; reason?: string | null }, meta: RequestMeta): Promise<Order> {
+  async cancelOrder(
+    actor: Actor,
+    input: { orderId: string; reason?: string | null },
+    meta: RequestMeta,
+  ): Promise<Order> {
     return this.transition(actor, parseUuid(input.orderId, 'orderId'), OrderStatus.CANCELLED, {
       reason: parseReason(input.reason),
       expectedVersion: undefined,
@@ -211,6 +205,7 @@ export class OrderService {
           }
           const from = order.status;
           assertTransition(from, to, actor, order.customer.id);
+          await order.items.init();
           if (to === OrderStatus.CANCELLED) await this.returnStock(tx, order);
           order.status = to;
           await tx.flush(); // bumps version, guarded by `where version = ?`
@@ -276,7 +271,12 @@ export class OrderService {
           return {
             $and: [
               where,
-              { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] },
+              {
+                $or: [
+                  { createdAt: { $lt: cursor.createdAt } },
+                  { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+                ],
+              },
             ],
           };
         })()
@@ -319,7 +319,6 @@ export class OrderService {
   }
 
   private async returnStock(tx: EntityManager, order: Order): Promise<void> {
-    await order.items.init();
     const lines = [...order.items.getItems()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
     for (const line of lines) {
       await tx.execute(`update products set stock = stock + ? where sku = ?`, [line.quantity, line.sku]);

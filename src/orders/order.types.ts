@@ -1,5 +1,4 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { UserType } from '../auth/auth.types.js';
 import { MoneyType } from '../graphql/money.type.js';
 import type { OrderHistory } from './order-history.entity.js';
 import type { Order } from './order.entity.js';

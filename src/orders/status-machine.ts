@@ -17,9 +17,7 @@ export enum Role {
 }
 
 /** Who asks for a move: a person with a role, or a consumer acting for the system. */
-export type Actor =
-  | { kind: 'user'; userId: string; role: Role }
-  | { kind: 'system'; name: string };
+export type Actor = { kind: 'user'; userId: string; role: Role } | { kind: 'system'; name: string };
 
 export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS';
 

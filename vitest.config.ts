@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // Decorator metadata is what type-graphql and MikroORM read; esbuild would drop it.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  // One graphql module for everyone, or graphql-js refuses schemas "from another realm".
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
+  test: {
+    include: ['src/**/*.test.ts', 'consumers/**/*.test.ts', 'test/**/*.test.ts'],
+    setupFiles: ['reflect-metadata'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
