@@ -22,8 +22,10 @@ export interface Viewer {
 const ALGORITHM = 'HS256';
 
 export function signAccessToken(settings: TokenSettings, user: { id: string; role: Role }, now = Date.now()) {
-  const expiresAt = new Date(Math.floor(now / 1000) * 1000 + settings.accessTtlSeconds * 1000);
-  const token = jwt.sign({ role: user.role }, settings.secret, {
+  const issuedAt = Math.floor(now / 1000);
+  const expiresAt = new Date((issuedAt + settings.accessTtlSeconds) * 1000);
+  // iat in the payload makes jsonwebtoken compute exp from it, so the token and expiresAt agree.
+  const token = jwt.sign({ role: user.role, iat: issuedAt }, settings.secret, {
     algorithm: ALGORITHM,
     subject: user.id,
     issuer: settings.issuer,

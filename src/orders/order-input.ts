@@ -52,6 +52,10 @@ export function parseCreateOrder(input: {
   });
   const shippingAddress = input.shippingAddress.trim();
   if (shippingAddress.length === 0) throw new BadInputError('shippingAddress is required', 'shippingAddress');
+  // Line breaks and tabs are fine in an address; other control characters (NUL above all) are not.
+  if (/[^\P{Cc}\n\r\t]/u.test(shippingAddress)) {
+    throw new BadInputError('shippingAddress must not contain control characters', 'shippingAddress');
+  }
   if (shippingAddress.length > MAX_SHIPPING_ADDRESS) {
     throw new BadInputError(`shippingAddress must be at most ${MAX_SHIPPING_ADDRESS} characters`, 'shippingAddress');
   }
@@ -68,6 +72,7 @@ export function parseCreateOrder(input: {
 export function parseReason(reason: string | null | undefined): string | null {
   if (reason === null || reason === undefined) return null;
   const trimmed = reason.trim();
+  if (/[^\P{Cc}\n\r\t]/u.test(trimmed)) throw new BadInputError('reason must not contain control characters', 'reason');
   if (trimmed.length > MAX_REASON) throw new BadInputError(`reason must be at most ${MAX_REASON} characters`, 'reason');
   return trimmed.length === 0 ? null : trimmed;
 }
