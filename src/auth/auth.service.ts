@@ -5,7 +5,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Orm } from '../db/orm.js';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, UnauthenticatedError } from '../errors.js';
 import { Role } from '../orders/status-machine.js';
-import { normalizeEmail, validatePassword } from './credentials.js';
+import { normalizeEmail, PASSWORD_MAX_BYTES, validatePassword } from './credentials.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { hashRefreshToken, newRefreshTokenValue, signAccessToken, type TokenSettings } from './tokens.js';
 import { User } from './user.entity.js';
@@ -53,7 +53,10 @@ export class AuthService {
   async login(rawEmail: string, password: string): Promise<Session> {
     // Shape errors are still BAD_USER_INPUT; a wrong email or password is INVALID_CREDENTIALS.
     const email = normalizeEmail(rawEmail);
-    if (password.length === 0) throw new InvalidCredentialsError();
+    // bcrypt reads only 72 bytes: a longer password was never accepted at registration, so it cannot be
+    // right, and comparing it would let any string sharing the first 72 bytes in.
+    const bytes = Buffer.byteLength(password, 'utf8');
+    if (bytes === 0 || bytes > PASSWORD_MAX_BYTES) throw new InvalidCredentialsError();
     const em = this.orm.em.fork();
     const user = await em.findOne(User, { email });
     const ok = await bcrypt.compare(password, user?.passwordHash ?? this.dummyHash);

@@ -73,6 +73,15 @@ describe('login', () => {
     expect(codes(unknown)).toEqual(['INVALID_CREDENTIALS']);
     expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
   });
+
+  it('refuses a password longer than 72 bytes even when its first 72 bytes are right', async () => {
+    const email = uniqueEmail();
+    const password = 'p'.repeat(72);
+    await t.client.ok(RegisterDocument, { input: { email, password } });
+    const longer = await t.client.request(LoginDocument, { input: { email, password: `${password}-and-more` } });
+    expect(codes(longer)).toEqual(['INVALID_CREDENTIALS']);
+    await t.client.ok(LoginDocument, { input: { email, password } });
+  });
 });
 
 describe('refreshToken', () => {
