@@ -13,6 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node scripts, outside TypeScript's view of the Node globals.
+    files: ['.ci/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly', URL: 'readonly' },
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'src/emit-schema.ts', 'src/migrate.ts', 'test/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
