@@ -66,7 +66,9 @@ export async function connectSharedState(
     bus,
     cacheStore: new RedisKeyValueStore(commands),
     rateLimitStore: new FailOpenRedisStore(commands, logger),
-    status: async () => ((await redisIsUp(commands)) ? 'up' : 'degraded'),
+    // Both connections: without the subscriber, live updates stop even though commands work.
+    status: async () =>
+      (await redisIsUp(commands)) && (!subscriber || subscriber.status === 'ready') ? 'up' : 'degraded',
     onReconnect: (listener) => reconnectListeners.push(listener),
     close: async () => {
       await bus.close();
