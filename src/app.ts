@@ -22,10 +22,14 @@ import { UnauthenticatedError } from './errors.js';
 import { createLoaders, type GraphQLContext, type Services } from './graphql/context.js';
 import { formatError } from './graphql/format-error.js';
 import { createSchema } from './graphql/schema.js';
-import { OrderUpdates } from './live/order-updates.js';
+import { batchSizeGuard, operationCostPlugin } from './limits/http-limits.js';
+import { shapeRules } from './limits/operation-limits.js';
+import { RateLimits } from './limits/rate-limits.js';
+import { startLiveOrders } from './live/live-orders.js';
+import { attachGraphQLWebSocket } from './live/websocket.js';
 import type { Logger } from './logger.js';
 import { OrderService } from './orders/order.service.js';
-import { OrderEventType } from './orders/order-events.js';
+import { connectSharedState } from './shared-state.js';
 
 export interface App {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
@@ -63,22 +67,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const auth = new AuthService(orm, { ...config.jwt, bcryptCost: config.bcryptCost });
     const catalog = new CatalogService(orm);
     const orders = new OrderService(orm);
-    const updates = new OrderUpdates();
-    orders.onChange((order, events) => {
-      for (const event of events) {
-        const data = event.toEnvelope().data;
-        updates.publish({
-          orderId: order.id,
-          customerId: order.customer.id,
-          previousStatus: event.type === OrderEventType.CREATED ? null : 'fromStatus' in data ? data.fromStatus : null,
-          status: 'toStatus' in data ? data.toStatus : order.status,
-          version: order.version,
-          actor: data.actor,
-          changedAt: event.occurredAt.toISOString(),
-        });
-      }
-    });
-    const services: Services = { auth, catalog, orders, updates };
+    const shared = await connectSharedState(config, logger, { receiveChanges: true });
+    cleanups.push(() => shared.close());
+    const live = await startLiveOrders({ orders, shared, orderCacheTtlSeconds: config.orderCacheTtlSeconds, logger });
+    const rateLimits = new RateLimits(shared.rateLimitStore, config.rateLimits);
+    const services: Services = { auth, catalog, orders, ...live, rateLimits };
 
     if (config.seedDemoData) {
       const seeded = await catalog.seedDemoProducts();
@@ -92,13 +85,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const app = express();
     app.disable('x-powered-by');
     const httpServer: Server = createServer(app);
+    const socket = attachGraphQLWebSocket({ httpServer, schema, jwt: config.jwt, services, logger });
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       introspection: config.introspection,
+      allowBatchedHttpRequests: true, // bounded by batchSizeGuard
+      validationRules: shapeRules(),
       includeStacktraceInErrorResponses: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
+        socket.drainPlugin,
+        operationCostPlugin(schema),
         config.playground
           ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
           : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
@@ -121,17 +119,22 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       res.json({ status: 'ok' });
     });
     app.get('/readyz', async (_req, res) => {
-      try {
-        await pingDatabase(orm);
-        res.json({ status: 'ready', database: 'up' });
-      } catch {
-        res.status(503).json({ status: 'unavailable', database: 'down' });
-      }
+      // Redis down degrades the service (cache, live updates, limits) but it still answers: 200.
+      const [database, redis] = await Promise.all([
+        pingDatabase(orm).then(
+          () => 'up',
+          () => 'down',
+        ),
+        shared.status(),
+      ]);
+      const status = database === 'down' ? 'unavailable' : redis === 'degraded' ? 'degraded' : 'ready';
+      res.status(database === 'down' ? 503 : 200).json({ status, database, redis });
     });
     app.use(
       '/graphql',
       cors(),
       express.json({ limit: '1mb' }),
+      batchSizeGuard(),
       expressMiddleware<GraphQLContext>(apollo as ApolloServer<GraphQLContext & BaseContext>, {
         context: async ({ req, res }) => {
           const given = req.header('x-request-id');

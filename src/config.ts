@@ -26,6 +26,10 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseReadUrls: string[];
   redisUrl: string | undefined;
+  /** Put before every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
+  /** How long a Redis command may take before the caller falls back (cache) or fails open (limits). */
+  redisCommandTimeoutMs: number;
   rabbitmqUrl: string | undefined;
   dataDir: string;
   jwt: {
@@ -108,6 +112,14 @@ function parseUrl(variable: string, raw: string | undefined, protocols: string[]
   return raw.trim();
 }
 
+function parseKeyPrefix(raw: string | undefined): string {
+  const prefix = raw?.trim() || 'orders:';
+  if (!/^[\w.:-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('REDIS_KEY_PREFIX', `letters, digits and . : _ - only, at most 64; got "${prefix}"`);
+  }
+  return prefix;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -155,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseReadUrls,
     redisUrl,
+    redisKeyPrefix: parseKeyPrefix(env.REDIS_KEY_PREFIX),
+    redisCommandTimeoutMs: parseInteger('REDIS_COMMAND_TIMEOUT_MS', env.REDIS_COMMAND_TIMEOUT_MS, 200, 10, 10_000),
     rabbitmqUrl,
     dataDir: resolve(env.DATA_DIR?.trim() || './.data'),
     jwt: {

@@ -12,6 +12,8 @@ export const ErrorCode = {
   INVALID_STATUS_TRANSITION: 'INVALID_STATUS_TRANSITION',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** An operation over a cost limit (depth, aliases, complexity, batch size, operations per socket); see limits/. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -87,5 +89,15 @@ export class RateLimitedError extends DomainError {
   readonly code = ErrorCode.RATE_LIMITED;
   constructor(retryAfterSeconds: number) {
     super(`Too many requests: retry in ${retryAfterSeconds}s`, { retryAfter: retryAfterSeconds });
+  }
+}
+
+export type OperationLimitName = 'depth' | 'aliases' | 'complexity' | 'batch' | 'operations';
+
+/** Refused before anything runs; `limit` says which bound, `maximum` and `actual` by how much. */
+export class QueryTooComplexError extends DomainError {
+  readonly code = ErrorCode.QUERY_TOO_COMPLEX;
+  constructor(limit: OperationLimitName, maximum: number, actual: number) {
+    super(`The operation exceeds the ${limit} limit: ${actual} > ${maximum}`, { limit, maximum, actual });
   }
 }

@@ -4,6 +4,8 @@ import type { Viewer } from '../auth/tokens.js';
 import type { User } from '../auth/user.entity.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import { UnauthenticatedError } from '../errors.js';
+import type { OrderCache } from '../cache/order-cache.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import type { OrderUpdates } from '../live/order-updates.js';
 import type { OrderHistory } from '../orders/order-history.entity.js';
 import type { OrderService } from '../orders/order.service.js';
@@ -14,6 +16,8 @@ export interface Services {
   catalog: CatalogService;
   orders: OrderService;
   updates: OrderUpdates;
+  orderCache: OrderCache;
+  rateLimits: RateLimits;
 }
 
 export interface GraphQLContext {

@@ -1,7 +1,7 @@
 // The one place errors become what a client sees. Domain errors keep their
 // code and safe details; GraphQL's own (parse, validation, variables) keep
 // theirs; anything else is masked and logged with the request id.
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -22,7 +22,12 @@ export function formatError(
   logger: Logger,
   requestId: string | undefined,
 ): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const unwrapped = unwrapResolverError(error);
+  // Errors raised by validation rules and plugins (limits) carry theirs one level down.
+  const original =
+    unwrapped instanceof GraphQLError && unwrapped.originalError instanceof DomainError
+      ? unwrapped.originalError
+      : unwrapped;
   const where = { path: formatted.path, locations: formatted.locations };
   if (original instanceof DomainError) {
     return { message: original.message, ...where, extensions: { ...original.details, code: original.code } };

@@ -4,6 +4,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
+import { rateLimitMiddleware } from '../limits/rate-limits.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { OrderResolver } from '../orders/order.resolver.js';
 
@@ -13,6 +14,8 @@ export function createSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (one place for every transport).
     validate: false,
+    // Rate limits hold for every transport because they live in the schema.
+    globalMiddlewares: [rateLimitMiddleware],
     // Required by type-graphql once a subscription exists; ours bring their own
     // `subscribe` (live/order-updates.ts), so nothing publishes to this one.
     pubSub: createPubSub(),

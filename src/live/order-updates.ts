@@ -26,14 +26,13 @@ export function mayReceive(viewer: Viewer, orderId: string | undefined, event: O
   return viewer.role === Role.ADMIN || event.customerId === viewer.userId;
 }
 
-/** The in-process fan-out. A transport (Redis) may feed `deliver` from other processes. */
+/**
+ * This process's fan-out to its subscribers. Changes reach it only from the
+ * order-change bus (live-orders.ts), one path for local and remote changes,
+ * so nothing is delivered twice.
+ */
 export class OrderUpdates {
   private readonly subscribers = new Set<Subscriber>();
-
-  /** Publishes a committed change. */
-  publish(event: OrderStatusChangeEvent): void {
-    this.deliver(event);
-  }
 
   /** Hands a change to this process's matching subscribers. */
   deliver(event: OrderStatusChangeEvent): void {

@@ -2,7 +2,10 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subs
 import { UserType } from '../auth/auth.types.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
 import type { OrderStatusChangeEvent } from '../live/order-updates.js';
+import type { Viewer } from '../auth/tokens.js';
+import { NotFoundError } from '../errors.js';
 import { parseUuid } from './order-input.js';
+import { viewerMaySee, type OrderSnapshot } from './order-snapshot.js';
 import { viewerActor } from './order.service.js';
 import {
   CancelOrderInput,
@@ -15,6 +18,13 @@ import {
   UpdateOrderStatusInput,
 } from './order.types.js';
 
+/** Cache first; authorized on every read, cached or not. Someone else's order reads as missing. */
+async function visibleOrder(ctx: GraphQLContext, viewer: Viewer, orderId: string): Promise<OrderSnapshot> {
+  const order = await ctx.services.orderCache.get(orderId);
+  if (!order || !viewerMaySee(viewer, order)) throw new NotFoundError('Order not found');
+  return order;
+}
+
 function meta(ctx: GraphQLContext) {
   return { correlationId: ctx.requestId };
 }
@@ -24,7 +34,7 @@ export class OrderResolver {
   @Query(() => OrderType, { nullable: true, description: 'NOT_FOUND for a missing order and for someone else’s.' })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
     const viewer = requireViewer(ctx);
-    return OrderType.from(await ctx.services.orders.getOrder(viewerActor(viewer), id));
+    return OrderType.fromSnapshot(await visibleOrder(ctx, viewer, parseUuid(id, 'id')));
   }
 
   @Query(() => OrderConnection, { description: 'Newest first. A customer sees only their own orders.' })
@@ -95,9 +105,11 @@ export class OrderResolver {
     @Arg('orderId', () => ID, { nullable: true }) _orderId?: string | null,
   ): Promise<OrderStatusChange> {
     const viewer = requireViewer(ctx);
-    const order = await ctx.services.orders.getOrder(viewerActor(viewer), event.orderId);
+    // The socket's context lives as long as the subscription: drop what its loaders remember of this order.
+    ctx.loaders.historyByOrderId.clear(event.orderId);
+    const order = await visibleOrder(ctx, viewer, event.orderId);
     return Object.assign(new OrderStatusChange(), {
-      order: OrderType.from(order),
+      order: OrderType.fromSnapshot(order),
       previousStatus: event.previousStatus,
       status: event.status,
       changedAt: new Date(event.changedAt),

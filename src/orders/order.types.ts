@@ -2,6 +2,7 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { MoneyType } from '../graphql/money.type.js';
 import type { OrderHistory } from './order-history.entity.js';
 import type { Order } from './order.entity.js';
+import { snapshotOf, type OrderSnapshot } from './order-snapshot.js';
 import { OrderStatus } from './status-machine.js';
 
 registerEnumType(OrderStatus, { name: 'OrderStatus' });
@@ -90,12 +91,16 @@ export class OrderType {
   updatedAt!: Date;
 
   static from(order: Order): OrderType {
+    return OrderType.fromSnapshot(snapshotOf(order));
+  }
+
+  static fromSnapshot(order: OrderSnapshot): OrderType {
     const currency = order.currency;
     return Object.assign(new OrderType(), {
       id: order.id,
-      customerId: order.customer.id,
+      customerId: order.customerId,
       status: order.status,
-      items: order.items.getItems().map((item) =>
+      items: order.items.map((item) =>
         Object.assign(new OrderItemType(), {
           sku: item.sku,
           name: item.name,
@@ -107,8 +112,8 @@ export class OrderType {
       total: MoneyType.of(order.totalMinor, currency),
       shippingAddress: order.shippingAddress,
       version: order.version,
-      createdAt: order.createdAt,
-      updatedAt: order.updatedAt,
+      createdAt: new Date(order.createdAt),
+      updatedAt: new Date(order.updatedAt),
     });
   }
 }

@@ -15,7 +15,7 @@ beforeAll(async () => {
       done();
     },
   });
-  t = await startTestApp({}, pino({ level: 'error' }, sink));
+  t = await startTestApp({}, { logger: pino({ level: 'error' }, sink) });
 });
 afterAll(async () => {
   await t?.stop();

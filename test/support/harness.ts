@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { LoginDocument, RegisterDocument } from '../generated/graphql.js';
 import { GraphQLClient } from './client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestRedis, type TestRedis } from './redis.js';
 
 export const ADMIN = { email: 'admin@orders.test', password: 'admin-password-1' };
 
@@ -15,11 +16,40 @@ export interface TestApp {
   app: App;
   client: GraphQLClient;
   db: TestDatabase;
+  /** Undefined without TEST_REDIS_URL (in-process pub/sub, cache and limits). */
+  redis: TestRedis | undefined;
+  /** The environment the app was started with (a second instance starts from it). */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, logger?: Logger): Promise<TestApp> {
-  const db = await createTestDatabase();
+// Tests register and log in far more than a person would; the limit tests set their own.
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_LOGIN: '100000/1m',
+  RATE_LIMIT_LOGIN_IP: '100000/1m',
+  RATE_LIMIT_REGISTER: '100000/1m',
+  RATE_LIMIT_CREATE_ORDER: '100000/1m',
+  RATE_LIMIT_DEFAULT: '100000/1m',
+};
+
+/**
+ * Starts the service on a database (and Redis key prefix) of its own, or,
+ * with `shareWith`, as a second instance on another's database and prefix:
+ * two instances of one deployment. Only the owner drops the shared state.
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { shareWith?: TestApp; logger?: Logger } = {},
+): Promise<TestApp> {
+  const owner = options.shareWith;
+  const db = owner ? owner.db : await createTestDatabase();
+  const redis = owner ? owner.redis : createTestRedis();
+  const fullEnv: Record<string, string> = {
+    ...GENEROUS_LIMITS,
+    ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
+    ...owner?.env,
+    ...env,
+  };
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -29,16 +59,20 @@ export async function startTestApp(env: Record<string, string> = {}, logger?: Lo
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     SEED_DEMO_DATA: 'true',
-    ...env,
+    ...fullEnv,
   });
-  const app = await startApp(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   return {
     app,
     db,
+    redis,
+    env: fullEnv,
     client: new GraphQLClient(app.url),
     async stop() {
       await app.stop();
+      if (owner) return;
       await db.drop();
+      await redis?.drop();
     },
   };
 }

@@ -1,12 +1,17 @@
-// Where the tests find their services. With TEST_DATABASE_URL (and later the
-// Redis and RabbitMQ URLs) set, tests run against those real servers, each
-// run in its own database; unset, they run on the embedded defaults.
-// In CI a missing URL is an error, never a silent fallback.
+// Where the tests find their services. With TEST_DATABASE_URL and
+// TEST_REDIS_URL (and later RabbitMQ's) set, tests run against those real
+// servers, each run in its own database and under its own Redis key prefix;
+// unset, they run on the embedded defaults (PGlite, in-process pub/sub,
+// cache and limits). In CI a missing URL is an error, never a silent fallback.
 
 export const testServices = {
   databaseUrl: process.env.TEST_DATABASE_URL || undefined,
+  redisUrl: process.env.TEST_REDIS_URL || undefined,
 };
 
 if (process.env.CI === 'true' && !testServices.databaseUrl) {
   throw new Error('CI=true but TEST_DATABASE_URL is not set: CI must test against the real PostgreSQL');
+}
+if (process.env.CI === 'true' && !testServices.redisUrl) {
+  throw new Error('CI=true but TEST_REDIS_URL is not set: CI must test against the real Redis');
 }

@@ -1,0 +1,22 @@
+// Every code the GraphQL websocket closes with, named once. Clients should
+// not reconnect with the same token after 4401 (get a new one first), nor
+// retry unchanged after 4400/4403/1009. docs: README "Live updates".
+import { CloseCode as ProtocolCloseCode } from 'graphql-ws';
+
+export const SocketCloseCode = {
+  /** No token in connection_init, an invalid one, or its expiry reached (at connect or while open). */
+  Unauthorized: ProtocolCloseCode.Unauthorized, // 4401
+  /** Refused for a reason other than the token (graphql-ws's answer when onConnect says no). */
+  Forbidden: ProtocolCloseCode.Forbidden, // 4403
+  /** A malformed message, e.g. connection params that are not an object (graphql-ws). */
+  BadRequest: ProtocolCloseCode.BadRequest, // 4400
+  /** No connection_init within 3 seconds of opening (graphql-ws). */
+  ConnectionInitialisationTimeout: ProtocolCloseCode.ConnectionInitialisationTimeout, // 4408
+  /** A second connection_init on one socket (graphql-ws). */
+  TooManyInitialisationRequests: ProtocolCloseCode.TooManyInitialisationRequests, // 4429
+  /** A message over the socket's maxPayload (ws: "message too big"). */
+  MessageTooBig: 1009,
+  /** The server is shutting down; reconnect (to another instance). */
+  GoingAway: 1001,
+} as const;
+export type SocketCloseCode = (typeof SocketCloseCode)[keyof typeof SocketCloseCode];

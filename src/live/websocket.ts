@@ -1,0 +1,185 @@
+// GraphQL over a websocket (graphql-ws protocol), on the HTTP server's own
+// port and path. The socket authenticates once, in connection_init, and is
+// closed when that token expires; every operation on it (subscriptions,
+// queries, mutations) passes the same validation, cost limits, rate limits
+// and error masking as over HTTP.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context as SocketContext } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { bearerToken, verifyAccessToken, type TokenSettings, type Viewer } from '../auth/tokens.js';
+import { UnauthenticatedError } from '../errors.js';
+import { createLoaders, type GraphQLContext, type Services } from '../graphql/context.js';
+import { formatError } from '../graphql/format-error.js';
+import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
+import type { Logger } from '../logger.js';
+import { SocketCloseCode } from './close-codes.js';
+
+type SocketExtra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  viewer?: Viewer;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+type Ctx = SocketContext<Record<string, unknown> | undefined, SocketExtra>;
+
+export interface GraphQLWebSocket {
+  /** Give it to Apollo: the sockets close when Apollo drains. */
+  drainPlugin: ApolloServerPlugin<BaseContext>;
+  /** Open sockets, for tests and metrics. */
+  readonly clientCount: number;
+}
+
+/** `connectionParams.authorization`: "Bearer <token>" or the bare token. */
+export function socketToken(params: Record<string, unknown> | undefined): string | undefined {
+  const raw = params?.authorization ?? params?.Authorization;
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  return /^bearer\s/i.test(raw.trim()) ? bearerToken(raw.trim()) : raw.trim();
+}
+
+// setTimeout fires at once for delays over 2^31-1 ms; no access token lives that long, but be safe.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function attachGraphQLWebSocket(options: {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  jwt: TokenSettings;
+  services: Services;
+  logger: Logger;
+}): GraphQLWebSocket {
+  const { schema, services, logger } = options;
+  const limits = OPERATION_LIMITS;
+  const rules = [...specifiedRules, ...shapeRules(limits)];
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: limits.maxSocketPayloadBytes,
+  });
+
+  const refuse = (ctx: Ctx, code: number, reason: string): false => {
+    // Closing first makes our code the one the client sees; graphql-ws's own close then is a no-op.
+    ctx.extra.socket.close(code, reason);
+    return false;
+  };
+
+  const contextFor = (ctx: Ctx, requestId: string): GraphQLContext => ({
+    requestId,
+    ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+    viewer: ctx.extra.viewer ?? null,
+    authError: null,
+    services,
+    loaders: createLoaders(services),
+    logger: logger.child({ requestId, transport: 'ws' }),
+  });
+
+  const requestIds = new WeakMap<object, string>();
+  const format = (ctx: Ctx, id: string, error: GraphQLError): GraphQLFormattedError =>
+    formatError(error.toJSON(), error, logger, requestIds.get(ctx)?.concat(`:${id}`));
+
+  const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3_000,
+      onConnect: async (ctx) => {
+        let viewer: Viewer;
+        try {
+          const token = socketToken(ctx.connectionParams);
+          if (!token) return refuse(ctx, SocketCloseCode.Unauthorized, 'Missing access token');
+          viewer = verifyAccessToken(options.jwt, token);
+        } catch (error) {
+          if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
+          throw error;
+        }
+        const [user] = await services.auth.getUsers([viewer.userId]);
+        if (!user || user instanceof Error) return refuse(ctx, SocketCloseCode.Forbidden, 'Account not found');
+        ctx.extra.viewer = viewer;
+        requestIds.set(ctx, randomUUID());
+        ctx.extra.expiryTimer = setTimeout(
+          () => ctx.extra.socket.close(SocketCloseCode.Unauthorized, 'Access token has expired'),
+          Math.min(Math.max(0, viewer.expiresAt - Date.now()), MAX_TIMER_MS),
+        );
+        return true;
+      },
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiryTimer);
+      },
+      onSubscribe: (ctx, id, payload) => {
+        // graphql-ws has already registered this operation, hence the count includes it.
+        const running = Object.keys(ctx.subscriptions).length;
+        if (running > limits.maxOperationsPerSocket) {
+          return [limitError('operations', limits.maxOperationsPerSocket, running)];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost.
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors;
+        try {
+          assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: contextFor(ctx, `${requestIds.get(ctx) ?? randomUUID()}:${id}`),
+        };
+      },
+      onNext: (ctx, id, _payload, args, result) => {
+        const operation = getOperationAST(args.document, args.operationName)?.operation;
+        const cost =
+          operation && operation !== 'subscription'
+            ? {
+                cost: costReport(
+                  assertCost(schema, args.document, args.variableValues ?? undefined, args.operationName),
+                ),
+              }
+            : {};
+        const extensions = { ...result.extensions, ...cost };
+        return {
+          ...(result.data !== undefined ? { data: result.data } : {}),
+          ...(result.errors ? { errors: result.errors.map((e) => format(ctx, id, e)) } : {}),
+          ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
+        };
+      },
+      onError: (ctx, id, _payload, errors) => errors.map((e) => format(ctx, id, e)),
+    },
+    wss,
+  );
+
+  return {
+    drainPlugin: {
+      async serverWillStart() {
+        return {
+          async drainServer() {
+            await cleanup.dispose();
+          },
+        };
+      },
+    },
+    get clientCount() {
+      return wss.clients.size;
+    },
+  };
+}
