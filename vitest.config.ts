@@ -6,7 +6,7 @@ export default defineConfig({
   // One graphql module for everyone, or graphql-js refuses schemas "from another realm".
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['src/**/*.test.ts', 'consumers/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'consumers/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     setupFiles: ['reflect-metadata'],
     pool: 'forks',
     testTimeout: 60_000,
