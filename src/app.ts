@@ -57,7 +57,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       databaseUrl = embedded.url;
       logger.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
     }
-    const orm = await createOrm({ url: databaseUrl, readUrls: config.databaseReadUrls, logger });
+    const orm = await createOrm({
+      url: databaseUrl,
+      readUrls: config.databaseReadUrls,
+      poolSize: config.databasePoolSize,
+      logger,
+    });
     cleanups.push(() => orm.close(true));
     if (config.migrateOnStart) {
       const applied = await migrate(orm);

@@ -61,6 +61,7 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
     [{ ORDER_CACHE_TTL: '-5' }, 'ORDER_CACHE_TTL'],
     [{ BCRYPT_COST: '4' }, 'BCRYPT_COST'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
   ])('refuses %j naming %s', (env, variable) => {
     const error = errorOf(env as Record<string, string>);

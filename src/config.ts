@@ -25,6 +25,8 @@ export interface Config {
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   databaseReadUrls: string[];
+  /** Connections per pool; PGlite runs one statement at a time, so more buys nothing there. */
+  databasePoolSize: number;
   redisUrl: string | undefined;
   /** Put before every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
     databaseUrl,
     databaseReadUrls,
+    databasePoolSize: parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, databaseUrl ? 20 : 10, 1, 500),
     redisUrl,
     redisKeyPrefix: parseKeyPrefix(env.REDIS_KEY_PREFIX),
     redisCommandTimeoutMs: parseInteger('REDIS_COMMAND_TIMEOUT_MS', env.REDIS_COMMAND_TIMEOUT_MS, 200, 10, 10_000),
