@@ -26,6 +26,7 @@ import { OrderUpdates } from './live/order-updates.js';
 import type { Logger } from './logger.js';
 import { OrderService } from './orders/order.service.js';
 import { OrderEventType } from './orders/order-events.js';
+import { startEventing, type Eventing } from '../consumers/eventing.js';
 
 export interface App {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
@@ -33,6 +34,8 @@ export interface App {
   port: number;
   services: Services;
   orm: Orm;
+  /** The broker, and the outbox relay when this process runs it. */
+  eventing: Eventing;
   stop(): Promise<void>;
 }
 
@@ -79,6 +82,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       }
     });
     const services: Services = { auth, catalog, orders, updates };
+    const eventing = await startEventing({ config, orm, orders, logger, role: 'api' });
+    cleanups.push(() => eventing.stop());
 
     if (config.seedDemoData) {
       const seeded = await catalog.seedDemoProducts();
@@ -166,7 +171,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-    return { url, port, services, orm, stop: stopAll };
+    return { url, port, services, orm, eventing, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -4,10 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { Product } from '../../src/catalog/product.entity.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { LoginDocument, RegisterDocument } from '../generated/graphql.js';
 import { GraphQLClient } from './client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestVhost, viaPort, type TestVhost } from './rabbitmq.js';
 
 export const ADMIN = { email: 'admin@orders.test', password: 'admin-password-1' };
 
@@ -15,15 +16,31 @@ export interface TestApp {
   app: App;
   client: GraphQLClient;
   db: TestDatabase;
+  /** The RabbitMQ vhost of this test file (url undefined: the in-process bus). */
+  vhost: TestVhost;
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Reach RabbitMQ through this local port (a test's own proxy) instead of directly. */
+  rabbitmqPort?: number;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  logger?: Logger,
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
+  const vhost = await createTestVhost();
+  const rabbitmqUrl = vhost.url && options.rabbitmqPort ? viaPort(vhost.url, options.rabbitmqPort) : vhost.url;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: db.url,
+    ...(rabbitmqUrl ? { RABBITMQ_URL: rabbitmqUrl } : {}),
+    // Tests that want the simulator turn it on; elsewhere it would move orders behind their back.
+    PAYMENT_SIMULATOR: 'false',
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     BCRYPT_COST: '10',
     ADMIN_EMAIL: ADMIN.email,
@@ -31,14 +48,22 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     SEED_DEMO_DATA: 'true',
     ...env,
   });
-  const app = await startApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const app = await startApp(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')).catch(
+    async (error: unknown) => {
+      await db.drop();
+      await vhost.drop();
+      throw error;
+    },
+  );
   return {
     app,
     db,
+    vhost,
     client: new GraphQLClient(app.url),
     async stop() {
       await app.stop();
       await db.drop();
+      await vhost.drop();
     },
   };
 }

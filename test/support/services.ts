@@ -1,12 +1,17 @@
-// Where the tests find their services. With TEST_DATABASE_URL (and later the
-// Redis and RabbitMQ URLs) set, tests run against those real servers, each
-// run in its own database; unset, they run on the embedded defaults.
+// Where the tests find their services. With TEST_DATABASE_URL and
+// TEST_RABBITMQ_URL set, tests run against those real servers, each test file
+// in its own database and RabbitMQ vhost; unset, they run on the embedded
+// defaults (PGlite, the in-process bus).
 // In CI a missing URL is an error, never a silent fallback.
 
 export const testServices = {
   databaseUrl: process.env.TEST_DATABASE_URL || undefined,
+  rabbitmqUrl: process.env.TEST_RABBITMQ_URL || undefined,
 };
 
 if (process.env.CI === 'true' && !testServices.databaseUrl) {
   throw new Error('CI=true but TEST_DATABASE_URL is not set: CI must test against the real PostgreSQL');
+}
+if (process.env.CI === 'true' && !testServices.rabbitmqUrl) {
+  throw new Error('CI=true but TEST_RABBITMQ_URL is not set: CI must test against the real RabbitMQ');
 }
