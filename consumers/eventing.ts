@@ -45,7 +45,7 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
   const logger = options.logger.child({ component: 'events' });
   const runConsumers = role === 'consumers' || config.runConsumers;
   const simulate = runConsumers && config.paymentSimulator;
-  const broker = createBroker(config.rabbitmqUrl, logger, `order-service ${role}`);
+  const broker = createBroker(config.rabbitmqUrl, options.logger, `order-service ${role}`);
   await broker.start(orderServiceTopology({ paymentSimulator: simulate }));
   if (!runConsumers) {
     if (broker.kind === 'in-process') {

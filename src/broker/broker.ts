@@ -10,6 +10,7 @@ export interface OutgoingMessage {
   messageId: string;
   /** The envelope's `type`, also set as the AMQP `type` property. */
   type: string;
+  /** JSON-encoded on the wire; a Buffer is sent as it is. */
   body: unknown;
   /** The request that caused the message, carried as the `x-correlation-id` header and `correlationId`. */
   correlationId: string | null;
@@ -84,6 +85,7 @@ export class UnroutableMessageError extends Error {
   }
 }
 
+/** JSON, except that a Buffer goes out as it is (a relay of raw bytes, a DLQ replay). */
 export function encodeBody(body: unknown): Buffer {
-  return Buffer.from(JSON.stringify(body), 'utf8');
+  return Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body), 'utf8');
 }
