@@ -92,12 +92,12 @@ export interface Observer {
   close(): Promise<void>;
 }
 
-/** Binds a queue of the test's own to `orders` / `#` and records every order event that arrives. */
+/** Binds a queue of the test's own to `orders` / `order.#` and records every order event that arrives. */
 export async function observeOrderEvents(t: TestApp): Promise<Observer> {
   const queue = `test.observer.${randomUUID().slice(0, 8)}`;
   const broker = await connectBroker(t, {
     exchanges: [Exchange.ORDERS, Exchange.PAYMENTS, Exchange.DEAD_LETTERS],
-    queues: [{ name: queue, bindings: [{ exchange: Exchange.ORDERS, routingKey: '#' }] }],
+    queues: [{ name: queue, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] }],
   });
   const received: Delivery[] = [];
   const subscription = await broker.consume(
