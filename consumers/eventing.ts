@@ -56,7 +56,7 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
     return { broker, relay: null, subscriptions: new Map(), stop: () => broker.close() };
   }
 
-  const relay = new OutboxRelay(orm, broker, logger.child({ component: 'outbox-relay' }), options.relay);
+  const relay = new OutboxRelay(orm, broker, options.logger.child({ component: 'outbox-relay' }), options.relay);
   orders.onChange(() => relay.wake());
   const subscriptions = new Map<string, Subscription>();
   try {
@@ -76,7 +76,7 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
         Queue.PAYMENT_SIMULATOR,
         await broker.consume(
           Queue.PAYMENT_SIMULATOR,
-          paymentSimulatorHandler(broker, simulator, logger.child({ component: 'payment-simulator' })),
+          paymentSimulatorHandler(broker, simulator, options.logger.child({ component: 'payment-simulator' })),
           { prefetch: PREFETCH.paymentSimulator },
         ),
       );

@@ -101,6 +101,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       schema,
       introspection: config.introspection,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns the signals; Apollo's own handler would stop it first and make app.stop() wait forever.
+      stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
