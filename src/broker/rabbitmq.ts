@@ -143,6 +143,11 @@ export class RabbitMqBroker implements Broker {
     });
     connection.on('error', (err: Error) => this.logger.warn({ err: errorSummary(err) }, 'RabbitMQ connection error'));
     connection.on('close', () => this.onConnectionLost(connection));
+    if (this.closing) {
+      // close() ran while we were connecting: do not leave this connection behind.
+      await connection.close().catch(() => undefined);
+      return;
+    }
     try {
       await this.declare(connection);
       const publisher = await this.openPublisher(connection);
