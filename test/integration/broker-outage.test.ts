@@ -25,7 +25,7 @@ describe.runIf(testServices.rabbitmqUrl)('RabbitMQ unreachable, then back', () =
     const target = new URL(testServices.rabbitmqUrl as string);
     proxy = new TcpProxy(target.hostname, Number(target.port || 5672));
     await proxy.start();
-    t = await startTestApp({}, undefined, { rabbitmqPort: proxy.port });
+    t = await startTestApp({}, { rabbitmqPort: proxy.port });
     // The observer connects directly, not through the proxy.
     observer = await observeOrderEvents(t);
   });

@@ -22,7 +22,7 @@ const said = (msg: string, messageId: string) =>
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({}, capturingLogger);
+  t = await startTestApp({}, { logger: capturingLogger });
 });
 afterAll(async () => {
   await t?.stop();

@@ -22,15 +22,12 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
+  logger?: Logger;
   /** Reach RabbitMQ through this local port (a test's own proxy) instead of directly. */
   rabbitmqPort?: number;
 }
 
-export async function startTestApp(
-  env: Record<string, string> = {},
-  logger?: Logger,
-  options: TestAppOptions = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const vhost = await createTestVhost();
   const rabbitmqUrl = vhost.url && options.rabbitmqPort ? viaPort(vhost.url, options.rabbitmqPort) : vhost.url;
@@ -48,7 +45,7 @@ export async function startTestApp(
     SEED_DEMO_DATA: 'true',
     ...env,
   });
-  const app = await startApp(config, logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')).catch(
+  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')).catch(
     async (error: unknown) => {
       await db.drop();
       await vhost.drop();
