@@ -187,16 +187,17 @@ export class OutboxRelay {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const finish = () => {
         clearTimeout(timer);
+        // Cleared so a wake() during the next round is remembered in `woken`, not spent on this finished wait.
+        this.wakeUp = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(finish, ms);
       this.wakeUp = () => {
         if (wakeable || this.stopping) {
-          this.wakeUp = null;
           this.woken = false;
-          done();
+          finish();
         }
       };
     });
