@@ -2,7 +2,9 @@
 // compiled build, from tests and from `npm run migrate`.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_initial } from './Migration20261122000000_initial.js';
+import { Migration20261123000000_outbox_lease } from './Migration20261123000000_outbox_lease.js';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261123000000_outbox_lease', class: Migration20261123000000_outbox_lease },
 ];

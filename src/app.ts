@@ -30,6 +30,7 @@ import { attachGraphQLWebSocket } from './live/websocket.js';
 import type { Logger } from './logger.js';
 import { OrderService } from './orders/order.service.js';
 import { connectSharedState } from './shared-state.js';
+import { startEventing, type Eventing } from '../consumers/eventing.js';
 
 export interface App {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
@@ -37,6 +38,8 @@ export interface App {
   port: number;
   services: Services;
   orm: Orm;
+  /** The broker, and the outbox relay when this process runs it. */
+  eventing: Eventing;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const live = await startLiveOrders({ orders, shared, orderCacheTtlSeconds: config.orderCacheTtlSeconds, logger });
     const rateLimits = new RateLimits(shared.rateLimitStore, config.rateLimits);
     const services: Services = { auth, catalog, orders, ...live, rateLimits };
+    const eventing = await startEventing({ config, orm, orders, logger, role: 'api' });
+    cleanups.push(() => eventing.stop());
 
     if (config.seedDemoData) {
       const seeded = await catalog.seedDemoProducts();
@@ -97,6 +102,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       allowBatchedHttpRequests: true, // bounded by batchSizeGuard
       validationRules: shapeRules(),
       includeStacktraceInErrorResponses: false,
+      // main.ts owns the signals; Apollo's own handler would stop it first and make app.stop() wait forever.
+      stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -174,7 +181,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-    return { url, port, services, orm, stop: stopAll };
+    return { url, port, services, orm, eventing, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

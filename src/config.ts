@@ -45,6 +45,10 @@ export interface Config {
   };
   runConsumers: boolean;
   paymentSimulator: boolean;
+  /** How long the payment simulator waits before answering an order.created. */
+  paymentSimulatorDelayMs: number;
+  /** Share of simulated payments that fail, 0..1. */
+  paymentSimulatorFailureRate: number;
   admin: { email: string; password: string } | undefined;
   orderCacheTtlSeconds: number;
   seedDemoData: boolean;
@@ -122,6 +126,15 @@ function parseKeyPrefix(raw: string | undefined): string {
   return prefix;
 }
 
+function parseFraction(variable: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || value < 0 || value > 1) {
+    throw new ConfigError(variable, `expected a number from 0 to 1; got "${raw}"`);
+  }
+  return value;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -184,6 +197,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     runConsumers: parseBoolean('RUN_CONSUMERS', env.RUN_CONSUMERS, true),
     paymentSimulator: parseBoolean('PAYMENT_SIMULATOR', env.PAYMENT_SIMULATOR, embeddedDefaults),
+    paymentSimulatorDelayMs: Math.round(
+      parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s') * 1000,
+    ),
+    paymentSimulatorFailureRate: parseFraction('PAYMENT_SIMULATOR_FAILURE_RATE', env.PAYMENT_SIMULATOR_FAILURE_RATE, 0),
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     orderCacheTtlSeconds: parseInteger('ORDER_CACHE_TTL', env.ORDER_CACHE_TTL, 300, 1, 86_400),
     seedDemoData: parseBoolean('SEED_DEMO_DATA', env.SEED_DEMO_DATA, true),

@@ -46,3 +46,18 @@ export async function startLiveOrders(deps: {
   });
   return { updates, orderCache };
 }
+
+/**
+ * For a process that changes orders but serves no subscribers (the consumers
+ * on their own): publish every committed change and invalidate the cache, so
+ * the API instances' subscribers and caches see what the consumers did.
+ */
+export function startLivePublishing(deps: {
+  orders: OrderService;
+  shared: SharedState;
+  orderCacheTtlSeconds: number;
+  logger: Logger;
+}): void {
+  const cache = createOrderCache(deps.orders, deps.shared, deps.orderCacheTtlSeconds, deps.logger);
+  deps.orders.onChange(createLiveUpdatesPublisher({ bus: deps.shared.bus, cache, logger: deps.logger }));
+}

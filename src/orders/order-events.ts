@@ -1,8 +1,9 @@
 // Order events as classes. Each becomes one outbox row (its envelope is the
-// message on the wire) and one OrderHistory row (historyEntryFor).
+// message on the wire) and, through the audit consumer, one OrderHistory row
+// (historyEntryFor).
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '../outbox/envelope.js';
-import type { OrderStatus } from './status-machine.js';
+import { MalformedMessageError, parseEnvelope, type EventEnvelope } from '../outbox/envelope.js';
+import { OrderStatus } from './status-machine.js';
 
 export const OrderEventType = {
   CREATED: 'order.created',
@@ -95,7 +96,34 @@ export function historyEntryFor(envelope: EventEnvelope<OrderCreatedData | Order
     fromStatus: created ? null : (data as OrderStatusChangedData).fromStatus,
     toStatus: created ? (data as OrderCreatedData).status : (data as OrderStatusChangedData).toStatus,
     actor: data.actor,
-    reason: created ? null : (data as OrderStatusChangedData).reason,
+    reason: created ? null : ((data as OrderStatusChangedData).reason ?? null),
     occurredAt: new Date(envelope.occurredAt),
   };
+}
+
+const ORDER_EVENT_TYPES = new Set<string>(Object.values(OrderEventType));
+const STATUSES = new Set<string>(Object.values(OrderStatus));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads an `order.*` message body far enough to audit it; anything off is MALFORMED_MESSAGE. */
+export function parseOrderEvent(content: Buffer): EventEnvelope<OrderCreatedData | OrderStatusChangedData> {
+  const envelope = parseEnvelope(content, (type) => ORDER_EVENT_TYPES.has(type));
+  const data = envelope.data as Record<string, unknown>;
+  if (!UUID.test(envelope.id)) throw new MalformedMessageError('envelope.id of an order event must be a UUID');
+  if (typeof data.orderId !== 'string' || !UUID.test(data.orderId)) {
+    throw new MalformedMessageError('data.orderId must be a UUID');
+  }
+  if (typeof data.actor !== 'string' || data.actor.length === 0 || data.actor.length > 100) {
+    throw new MalformedMessageError('data.actor must be a string of 1..100 characters');
+  }
+  const statusFields = envelope.type === OrderEventType.CREATED ? ['status'] : ['fromStatus', 'toStatus'];
+  for (const field of statusFields) {
+    if (typeof data[field] !== 'string' || !STATUSES.has(data[field])) {
+      throw new MalformedMessageError(`data.${field} must be an order status`);
+    }
+  }
+  if (data.reason !== undefined && data.reason !== null && typeof data.reason !== 'string') {
+    throw new MalformedMessageError('data.reason must be a string when present');
+  }
+  return envelope as EventEnvelope<OrderCreatedData | OrderStatusChangedData>;
 }

@@ -1,19 +1,24 @@
 // Order rules and transactions: creation priced from the catalogue with stock
 // reserved in the same transaction, status moves through the machine with
 // optimistic concurrency, and reads scoped to what the caller may see.
+import { randomUUID } from 'node:crypto';
 import { LockMode, OptimisticLockError, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.js';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError, OutOfStockError } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
+import type { EventEnvelope } from '../outbox/envelope.js';
+import { recordProcessed } from '../outbox/inbox.js';
 import { enqueueOrderEvents } from '../outbox/outbox.js';
 import { OrderHistory } from './order-history.entity.js';
 import { Order, OrderItem } from './order.entity.js';
 import {
+  historyEntryFor,
   OrderCancelled,
   OrderCreated,
   OrderStatusChanged,
   type AnyOrderEvent,
+  type OrderCreatedData,
   type OrderStatusChangedData,
 } from './order-events.js';
 import {
@@ -25,6 +30,7 @@ import {
   parseReason,
   parseUuid,
 } from './order-input.js';
+import { decidePayment, PAYMENTS, type PaymentProcessedData } from './payment-result.js';
 import { actorLabel, assertTransition, OrderStatus, Role, type Actor } from './status-machine.js';
 import type { Viewer } from '../auth/tokens.js';
 
@@ -49,6 +55,20 @@ export interface OrderPage {
 
 /** Told about every committed order change, after the commit (cache invalidation, live updates). */
 export type OrderChangeListener = (order: Order, events: AnyOrderEvent[]) => void;
+
+export type PaymentOutcome =
+  | { kind: 'applied'; status: OrderStatus; reason: string | null }
+  | { kind: 'duplicate' }
+  | { kind: 'ignored'; why: string };
+
+/** A payment names an order this service does not have: retried up to the bound, then dead-lettered. */
+export class UnknownOrderError extends Error {
+  readonly code = 'UNKNOWN_ORDER';
+  constructor(orderId: string) {
+    super(`No order ${orderId}`);
+    this.name = 'UnknownOrderError';
+  }
+}
 
 const MAX_LOCK_RETRIES = 3;
 
@@ -191,44 +211,92 @@ export class OrderService {
     to: OrderStatus,
     options: { reason: string | null; expectedVersion: number | undefined; meta: RequestMeta },
   ): Promise<Order> {
+    const result = await this.inTransaction(options.expectedVersion !== undefined, async (tx) => {
+      const order = await tx.findOne(Order, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!order || !this.mayView(actor, order)) throw new NotFoundError('Order not found');
+      if (options.expectedVersion !== undefined && order.version !== options.expectedVersion) {
+        throw new ConflictError(
+          `The order is at version ${order.version}, not ${options.expectedVersion}: reload it and try again`,
+          { currentVersion: order.version },
+        );
+      }
+      return this.moveLocked(tx, order, actor, to, options.reason, options.meta);
+    });
+    this.notify(result.order, result.events);
+    return result.order;
+  }
+
+  /**
+   * Applies a PaymentProcessed message: records its id in the inbox and makes
+   * the move the payment asks for (see decidePayment), in one transaction,
+   * so a duplicate finds its id and changes nothing. An unknown order throws
+   * (the message is retried, then dead-lettered).
+   */
+  async applyPaymentResult(
+    payment: EventEnvelope<PaymentProcessedData>,
+    message: { consumer: string; correlationId: string | null },
+  ): Promise<PaymentOutcome> {
+    const result = await this.inTransaction(false, async (tx) => {
+      if (!(await recordProcessed(tx, message.consumer, payment.id))) {
+        return { outcome: { kind: 'duplicate' } as PaymentOutcome, change: null };
+      }
+      const order = await tx.findOne(Order, { id: payment.data.orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!order) throw new UnknownOrderError(payment.data.orderId);
+      const decision = decidePayment(
+        { status: order.status, totalMinor: order.totalMinor, currency: order.currency, ownerId: order.customer.id },
+        payment.data,
+      );
+      if (decision.kind === 'ignore') {
+        return { outcome: { kind: 'ignored', why: decision.why } as PaymentOutcome, change: null };
+      }
+      const change = await this.moveLocked(tx, order, PAYMENTS, decision.to, decision.reason, {
+        correlationId: message.correlationId,
+      });
+      return { outcome: { kind: 'applied', status: decision.to, reason: decision.reason } as PaymentOutcome, change };
+    });
+    if (result.change) this.notify(result.change.order, result.change.events);
+    return result.outcome;
+  }
+
+  /** The move itself on an order locked by the caller's transaction; the caller notifies after commit. */
+  private async moveLocked(
+    tx: EntityManager,
+    order: Order,
+    actor: Actor,
+    to: OrderStatus,
+    reason: string | null,
+    meta: RequestMeta,
+  ): Promise<{ order: Order; events: AnyOrderEvent[] }> {
+    const from = order.status;
+    assertTransition(from, to, actor, order.customer.id);
+    await order.items.init();
+    if (to === OrderStatus.CANCELLED) await this.returnStock(tx, order);
+    order.status = to;
+    await tx.flush(); // bumps version, guarded by `where version = ?`
+    const data: OrderStatusChangedData = {
+      orderId: order.id,
+      customerId: order.customer.id,
+      fromStatus: from,
+      toStatus: to,
+      version: order.version,
+      total: { minorUnits: order.totalMinor, currencyCode: order.currency },
+      actor: actorLabel(actor),
+      reason,
+    };
+    const event = to === OrderStatus.CANCELLED ? new OrderCancelled(data) : new OrderStatusChanged(data);
+    enqueueOrderEvents(tx, [event], meta.correlationId);
+    await tx.flush();
+    return { order, events: [event] };
+  }
+
+  /** A transaction on a fresh unit of work, retried when an optimistic lock lost (unless the caller pinned a version). */
+  private async inTransaction<T>(versionPinned: boolean, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const em = this.orm.em.fork();
-        const result = await em.transactional(async (tx) => {
-          const order = await tx.findOne(Order, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-          if (!order || !this.mayView(actor, order)) throw new NotFoundError('Order not found');
-          if (options.expectedVersion !== undefined && order.version !== options.expectedVersion) {
-            throw new ConflictError(
-              `The order is at version ${order.version}, not ${options.expectedVersion}: reload it and try again`,
-              { currentVersion: order.version },
-            );
-          }
-          const from = order.status;
-          assertTransition(from, to, actor, order.customer.id);
-          await order.items.init();
-          if (to === OrderStatus.CANCELLED) await this.returnStock(tx, order);
-          order.status = to;
-          await tx.flush(); // bumps version, guarded by `where version = ?`
-          const data: OrderStatusChangedData = {
-            orderId: order.id,
-            customerId: order.customer.id,
-            fromStatus: from,
-            toStatus: to,
-            version: order.version,
-            total: { minorUnits: order.totalMinor, currencyCode: order.currency },
-            actor: actorLabel(actor),
-            reason: options.reason,
-          };
-          const event = to === OrderStatus.CANCELLED ? new OrderCancelled(data) : new OrderStatusChanged(data);
-          enqueueOrderEvents(tx, [event], options.meta.correlationId);
-          await tx.flush();
-          return { order, events: [event] };
-        });
-        this.notify(result.order, result.events);
-        return result.order;
+        return await this.orm.em.fork().transactional(work);
       } catch (error) {
         if (!(error instanceof OptimisticLockError)) throw error;
-        if (options.expectedVersion !== undefined || attempt >= MAX_LOCK_RETRIES) {
+        if (versionPinned || attempt >= MAX_LOCK_RETRIES) {
           throw new ConflictError('The order was changed by someone else: reload it and try again');
         }
       }
@@ -293,6 +361,32 @@ export class OrderService {
       endCursor: edges.at(-1)?.cursor ?? null,
       totalCount,
     };
+  }
+
+  /**
+   * Writes the audit row of one order event, exactly once per event id: a
+   * redelivered event meets the unique event_id and writes nothing. True when
+   * the row is new.
+   */
+  async recordHistory(envelope: EventEnvelope<OrderCreatedData | OrderStatusChangedData>): Promise<boolean> {
+    const entry = historyEntryFor(envelope);
+    const rows = await this.orm.em.fork().execute<{ id: string }[]>(
+      `insert into order_history (id, event_id, order_id, type, from_status, to_status, actor, reason, occurred_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (event_id) do nothing returning id`,
+      [
+        randomUUID(),
+        entry.eventId,
+        entry.orderId,
+        entry.type,
+        entry.fromStatus,
+        entry.toStatus,
+        entry.actor,
+        entry.reason,
+        entry.occurredAt,
+      ],
+    );
+    return rows.length > 0;
   }
 
   /** History of many orders at once (oldest first), for the per-request loader. */

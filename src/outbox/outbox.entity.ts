@@ -9,7 +9,7 @@ import type { EventEnvelope } from './envelope.js';
  */
 @Entity({ tableName: 'outbox' })
 export class OutboxMessage {
-  [OptionalProps]?: 'createdAt' | 'sentAt' | 'attempts' | 'correlationId';
+  [OptionalProps]?: 'createdAt' | 'sentAt' | 'attempts' | 'correlationId' | 'lockedUntil' | 'lastError';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -34,8 +34,17 @@ export class OutboxMessage {
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   sentAt: Date | null = null;
 
+  /** Times a relay claimed the row. */
   @Property({ type: 'integer' })
   attempts: number = 0;
+
+  /** A relay's lease: until then no other relay claims the row (see relay.ts). */
+  @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
+  lockedUntil: Date | null = null;
+
+  /** Why the last publish failed, for an operator looking at pending rows. */
+  @Property({ type: 'text', nullable: true })
+  lastError: string | null = null;
 }
 
 /** The inbox: a message id a consumer has applied, so a redelivery changes nothing twice. */

@@ -11,6 +11,7 @@ import {
   UpdateOrderStatusDocument,
 } from '../generated/graphql.js';
 import { codes, type GraphQLClient } from '../support/client.js';
+import { waitFor } from '../support/wait.js';
 import { addProduct, adminClient, newCustomer, startTestApp, stockOf, type TestApp } from '../support/harness.js';
 
 let t: TestApp;
@@ -239,7 +240,11 @@ describe('moving orders', () => {
       expect(updateOrderStatus.version).toBe(version + 1);
       version = updateOrderStatus.version;
     }
-    const { order: read } = await customer.client.ok(OrderDocument, { id: order.id });
+    // History is written by the audit consumer from the events, a moment after each commit.
+    const read = await waitFor('four history entries', async () => {
+      const { order: current } = await customer.client.ok(OrderDocument, { id: order.id });
+      return current?.history.length === 4 ? current : undefined;
+    });
     expect(read?.history.map((h) => [h.type, h.fromStatus, h.toStatus, h.actor])).toEqual([
       ['order.created', null, 'PENDING', customer.id],
       ['order.status_changed', 'PENDING', 'PAID', admin.id],

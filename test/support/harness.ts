@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { LoginDocument, RegisterDocument } from '../generated/graphql.js';
 import { GraphQLClient } from './client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestVhost, viaPort, type TestVhost } from './rabbitmq.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 
 export const ADMIN = { email: 'admin@orders.test', password: 'admin-password-1' };
@@ -18,9 +19,19 @@ export interface TestApp {
   db: TestDatabase;
   /** Undefined without TEST_REDIS_URL (in-process pub/sub, cache and limits). */
   redis: TestRedis | undefined;
+  /** The RabbitMQ vhost of this test file (url undefined: the in-process bus). */
+  vhost: TestVhost;
   /** The environment the app was started with (a second instance starts from it). */
   env: Record<string, string>;
   stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  logger?: Logger;
+  /** Start a second instance of `shareWith`'s deployment: its database, Redis prefix and vhost. */
+  shareWith?: TestApp;
+  /** Reach RabbitMQ through this local port (a test's own proxy) instead of directly. */
+  rabbitmqPort?: number;
 }
 
 // Tests register and log in far more than a person would; the limit tests set their own.
@@ -33,21 +44,23 @@ const GENEROUS_LIMITS = {
 };
 
 /**
- * Starts the service on a database (and Redis key prefix) of its own, or,
- * with `shareWith`, as a second instance on another's database and prefix:
- * two instances of one deployment. Only the owner drops the shared state.
+ * Starts the service on a database, Redis key prefix and RabbitMQ vhost of
+ * its own, or, with `shareWith`, as a second instance on another's: two
+ * instances of one deployment. Only the owner drops the shared state.
  */
-export async function startTestApp(
-  env: Record<string, string> = {},
-  options: { shareWith?: TestApp; logger?: Logger } = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const owner = options.shareWith;
   const db = owner ? owner.db : await createTestDatabase();
   const redis = owner ? owner.redis : createTestRedis();
+  const vhost = owner ? owner.vhost : await createTestVhost();
+  const rabbitmqUrl = vhost.url && options.rabbitmqPort ? viaPort(vhost.url, options.rabbitmqPort) : vhost.url;
   const fullEnv: Record<string, string> = {
     ...GENEROUS_LIMITS,
-    ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
+    // Tests that want the simulator turn it on; elsewhere it would move orders behind their back.
+    PAYMENT_SIMULATOR: 'false',
     ...owner?.env,
+    ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
+    ...(rabbitmqUrl ? { RABBITMQ_URL: rabbitmqUrl } : {}),
     ...env,
   };
   const config = loadConfig({
@@ -61,18 +74,28 @@ export async function startTestApp(
     SEED_DEMO_DATA: 'true',
     ...fullEnv,
   });
-  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const dropOwned = async () => {
+    if (owner) return;
+    await db.drop();
+    await redis?.drop();
+    await vhost.drop();
+  };
+  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')).catch(
+    async (error: unknown) => {
+      await dropOwned();
+      throw error;
+    },
+  );
   return {
     app,
     db,
     redis,
+    vhost,
     env: fullEnv,
     client: new GraphQLClient(app.url),
     async stop() {
       await app.stop();
-      if (owner) return;
-      await db.drop();
-      await redis?.drop();
+      await dropOwned();
     },
   };
 }

@@ -1,0 +1,23 @@
+// orders.payment-processed: applies PaymentProcessed to the order through
+// OrderService.applyPaymentResult (inbox and move in one transaction). The
+// broker acks after the handler resolves, i.e. after the commit.
+import type { MessageHandler } from '../src/broker/broker.js';
+import { Queue } from '../src/broker/topology.js';
+import type { Logger } from '../src/logger.js';
+import type { OrderService } from '../src/orders/order.service.js';
+import { parsePaymentProcessed } from '../src/orders/payment-result.js';
+
+export function paymentProcessedHandler(orders: OrderService, logger: Logger): MessageHandler {
+  return async (delivery) => {
+    const payment = parsePaymentProcessed(delivery.content);
+    const outcome = await orders.applyPaymentResult(payment, {
+      consumer: Queue.PAYMENT_PROCESSED,
+      correlationId: delivery.correlationId ?? null,
+    });
+    const log = { messageId: payment.id, orderId: payment.data.orderId, paymentId: payment.data.paymentId };
+    if (outcome.kind === 'applied')
+      logger.info({ ...log, status: outcome.status, reason: outcome.reason }, 'payment applied');
+    else if (outcome.kind === 'duplicate') logger.debug(log, 'duplicate payment message: already applied');
+    else logger.warn({ ...log, why: outcome.why }, 'payment changes nothing');
+  };
+}

@@ -1,0 +1,404 @@
+// RabbitMQ behind the Broker interface: one connection, a confirm channel for
+// publishing, one confirm channel per consumer. Connection or channel loss is
+// recovered by our own loop with backoff, which re-declares the topology and
+// re-subscribes every consumer; while it is down, publish() fails fast so the
+// outbox keeps the messages.
+import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
+import type { Logger } from '../logger.js';
+import {
+  BrokerUnavailableError,
+  encodeBody,
+  UnroutableMessageError,
+  type Broker,
+  type ConsumeOptions,
+  type Delivery,
+  type MessageHandler,
+  type OutgoingMessage,
+  type Subscription,
+} from './broker.js';
+import { afterFailure, attemptOf, ATTEMPT_HEADER, errorSummary } from './retry.js';
+import { deadLetterQueueOf, Exchange, type QueueSpec, type Topology } from './topology.js';
+
+type QueueType = 'quorum' | 'classic';
+
+export interface RabbitMqOptions {
+  /** Longest wait between reconnect tries. */
+  maxReconnectDelayMs?: number;
+  /** How long a publish may wait for its confirm before it counts as failed. */
+  confirmTimeoutMs?: number;
+  /** Shown in the management console. */
+  connectionName?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class RabbitMqBroker implements Broker {
+  readonly kind = 'rabbitmq' as const;
+  private connection: ChannelModel | null = null;
+  private publisher: ConfirmChannel | null = null;
+  /** Message ids the broker returned as unroutable on the current publisher channel. */
+  private returned = new Set<string>();
+  private topology: Topology = { exchanges: [], queues: [] };
+  /** Decided once per queue at the first declaration, so an existing queue's type is never changed. */
+  private readonly queueTypes = new Map<string, QueueType>();
+  private readonly consumers = new Set<RabbitConsumer>();
+  private connecting: Promise<void> | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectAttempt = 0;
+  private closing = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+    private readonly options: RabbitMqOptions = {},
+  ) {}
+
+  async start(topology: Topology): Promise<void> {
+    this.topology = topology;
+    try {
+      await this.connect();
+    } catch (error) {
+      // The API must come up with the broker down: the outbox holds the events until it returns.
+      this.logger.warn({ err: errorSummary(error) }, 'RabbitMQ is not reachable; retrying in the background');
+      this.scheduleReconnect();
+    }
+  }
+
+  isConnected(): boolean {
+    return this.publisher !== null;
+  }
+
+  async publish(message: OutgoingMessage): Promise<void> {
+    const channel = this.publisher;
+    if (!channel) throw new BrokerUnavailableError();
+    const content = encodeBody(message.body);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BrokerUnavailableError('RabbitMQ did not confirm the message in time')),
+        this.options.confirmTimeoutMs ?? 10_000,
+      );
+      const options: Options.Publish = {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        messageId: message.messageId,
+        type: message.type,
+        timestamp: Math.floor(Date.now() / 1000),
+        ...(message.correlationId ? { correlationId: message.correlationId } : {}),
+        headers: message.correlationId ? { 'x-correlation-id': message.correlationId } : {},
+      };
+      try {
+        channel.publish(message.exchange, message.routingKey, content, options, (err: unknown) => {
+          clearTimeout(timer);
+          // RabbitMQ sends basic.return before the confirm of the same message.
+          const wasReturned = this.returned.delete(message.messageId);
+          if (err) reject(new BrokerUnavailableError(`RabbitMQ did not confirm the message: ${errorSummary(err)}`));
+          else if (wasReturned) reject(new UnroutableMessageError(message.exchange, message.routingKey));
+          else resolve();
+        });
+      } catch (error) {
+        clearTimeout(timer);
+        reject(new BrokerUnavailableError(`RabbitMQ refused the publish: ${errorSummary(error)}`));
+      }
+    });
+  }
+
+  async consume(queue: string, handler: MessageHandler, options: ConsumeOptions): Promise<Subscription> {
+    const consumer = new RabbitConsumer(this, queue, handler, options, this.logger.child({ queue }));
+    this.consumers.add(consumer);
+    if (this.connection) await consumer.open(this.connection).catch(() => consumer.reopenSoon());
+    return consumer;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await Promise.all([...this.consumers].map((c) => c.cancel()));
+    const connection = this.connection;
+    this.connection = null;
+    this.publisher = null;
+    await connection?.close().catch(() => undefined);
+  }
+
+  /** @internal The live connection, for a consumer re-opening its channel. */
+  currentConnection(): ChannelModel | null {
+    return this.closing ? null : this.connection;
+  }
+
+  /** @internal */
+  forget(consumer: RabbitConsumer): void {
+    this.consumers.delete(consumer);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.openConnection().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async openConnection(): Promise<void> {
+    const connection = await amqp.connect(withHeartbeat(this.url), {
+      clientProperties: { connection_name: this.options.connectionName ?? 'order-service' },
+    });
+    connection.on('error', (err: Error) => this.logger.warn({ err: errorSummary(err) }, 'RabbitMQ connection error'));
+    connection.on('close', () => this.onConnectionLost(connection));
+    if (this.closing) {
+      // close() ran while we were connecting: do not leave this connection behind.
+      await connection.close().catch(() => undefined);
+      return;
+    }
+    try {
+      await this.declare(connection);
+      const publisher = await this.openPublisher(connection);
+      this.connection = connection;
+      this.publisher = publisher;
+      for (const consumer of this.consumers) await consumer.open(connection);
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    this.reconnectAttempt = 0;
+    this.logger.info('connected to RabbitMQ');
+  }
+
+  private async openPublisher(connection: ChannelModel): Promise<ConfirmChannel> {
+    const channel = await connection.createConfirmChannel();
+    this.returned = new Set();
+    const returned = this.returned;
+    channel.on('return', (msg: ConsumeMessage) => {
+      const id = msg.properties.messageId as string | undefined;
+      if (id) returned.add(id);
+    });
+    channel.on('error', (err: Error) => this.logger.warn({ err: errorSummary(err) }, 'publisher channel error'));
+    channel.on('close', () => {
+      if (this.publisher !== channel) return;
+      this.publisher = null;
+      // The connection may still be fine (a channel-level error): open a new publisher on it.
+      if (this.connection === connection && !this.closing) {
+        this.openPublisher(connection).then(
+          (next) => {
+            if (this.connection === connection) this.publisher = next;
+          },
+          () => undefined, // the connection is going too; its close handler reconnects
+        );
+      }
+    });
+    return channel;
+  }
+
+  private onConnectionLost(connection: ChannelModel): void {
+    if (this.connection !== connection) return;
+    this.connection = null;
+    this.publisher = null;
+    if (this.closing) return;
+    this.logger.warn('lost the RabbitMQ connection; reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing || this.reconnectTimer) return;
+    const delay = Math.min(this.options.maxReconnectDelayMs ?? 5000, 200 * 2 ** this.reconnectAttempt);
+    this.reconnectAttempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect().catch((error: unknown) => {
+        this.logger.debug({ err: errorSummary(error), attempt: this.reconnectAttempt }, 'RabbitMQ still unreachable');
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** Exchanges and queues, idempotently. A failed declaration closes its channel, so each try gets a fresh one. */
+  private async declare(connection: ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    try {
+      for (const exchange of this.topology.exchanges)
+        await channel.assertExchange(exchange, 'topic', { durable: true });
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+    for (const queue of this.topology.queues) await this.declareQueue(connection, queue);
+  }
+
+  private async declareQueue(connection: ChannelModel, spec: QueueSpec): Promise<void> {
+    const deadLetters = deadLetterQueueOf(spec.name);
+    const known = this.queueTypes.get(spec.name);
+    const candidates: QueueType[] = known ? [known] : ['quorum', 'classic'];
+    let lastError: unknown;
+    for (const type of candidates) {
+      const channel = await connection.createChannel();
+      channel.on('error', () => undefined); // a refused declaration is reported through the rejected promise
+      try {
+        await channel.assertQueue(spec.name, {
+          durable: true,
+          arguments: {
+            ...queueTypeArgument(type),
+            'x-dead-letter-exchange': Exchange.DEAD_LETTERS,
+            'x-dead-letter-routing-key': spec.name,
+          },
+        });
+        await channel.assertQueue(deadLetters, { durable: true, arguments: queueTypeArgument(type) });
+        await channel.bindQueue(deadLetters, Exchange.DEAD_LETTERS, spec.name);
+        for (const binding of spec.bindings) await channel.bindQueue(spec.name, binding.exchange, binding.routingKey);
+        await channel.close().catch(() => undefined);
+        if (!known) this.logger.info({ queue: spec.name, type }, 'queue declared');
+        this.queueTypes.set(spec.name, type);
+        return;
+      } catch (error) {
+        lastError = error;
+        // 406: the queue exists with other arguments (e.g. classic); or this broker has no quorum queues.
+        if (!known) this.logger.debug({ queue: spec.name, type, err: errorSummary(error) }, 'queue type refused');
+      }
+    }
+    throw new Error(`Could not declare queue ${spec.name}: ${errorSummary(lastError)}`);
+  }
+}
+
+function queueTypeArgument(type: QueueType): Record<string, string> {
+  // Classic queues are declared without the argument so queues made before this code still match.
+  return type === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
+}
+
+function withHeartbeat(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', '10');
+  return parsed.toString();
+}
+
+class RabbitConsumer implements Subscription {
+  private channel: ConfirmChannel | null = null;
+  private consumerTag: string | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private cancelled = false;
+  private reopenTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly broker: RabbitMqBroker,
+    private readonly queue: string,
+    private readonly handler: MessageHandler,
+    private readonly options: ConsumeOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async open(connection: ChannelModel): Promise<void> {
+    if (this.cancelled) return;
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', (err: Error) => this.logger.warn({ err: errorSummary(err) }, 'consumer channel error'));
+    channel.on('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = null;
+      this.consumerTag = null;
+      // Unacknowledged messages go back to the queue; take them again on a new channel.
+      if (!this.cancelled) this.reopenSoon();
+    });
+    await channel.prefetch(this.options.prefetch);
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(
+      this.queue,
+      (msg) => {
+        if (!msg) {
+          // The broker cancelled us (queue deleted or failed over): subscribe again.
+          if (!this.cancelled) void channel.close().catch(() => undefined);
+          return;
+        }
+        const work = this.handle(channel, msg).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      },
+      { noAck: false },
+    );
+    this.consumerTag = consumerTag;
+  }
+
+  /** Re-opens the channel on the live connection; when the connection is down, the broker's reconnect does it. */
+  reopenSoon(): void {
+    if (this.cancelled || this.reopenTimer) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      const connection = this.broker.currentConnection();
+      if (!connection || this.channel) return;
+      this.open(connection).catch((error: unknown) => {
+        this.logger.warn({ err: errorSummary(error) }, 'could not re-open the consumer channel');
+        this.reopenSoon();
+      });
+    }, 100);
+    this.reopenTimer.unref();
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    const channel = this.channel;
+    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    this.channel = null;
+    await channel?.close().catch(() => undefined);
+    this.broker.forget(this);
+  }
+
+  async dropChannel(): Promise<void> {
+    await this.channel?.close().catch(() => undefined);
+  }
+
+  private async handle(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
+    const headers = msg.properties.headers as Record<string, unknown> | undefined;
+    const delivery: Delivery = {
+      queue: this.queue,
+      exchange: msg.fields.exchange,
+      routingKey: msg.fields.routingKey,
+      messageId: msg.properties.messageId as string | undefined,
+      correlationId: msg.properties.correlationId as string | undefined,
+      content: msg.content,
+      attempt: attemptOf(headers),
+      redelivered: msg.fields.redelivered,
+    };
+    try {
+      await this.handler(delivery);
+      settle(() => channel.ack(msg));
+      return;
+    } catch (error) {
+      const step = afterFailure(delivery.attempt);
+      const log = { messageId: delivery.messageId, attempt: delivery.attempt, err: errorSummary(error) };
+      if (step.kind === 'dead-letter') {
+        this.logger.error(
+          log,
+          `message dead-lettered to ${deadLetterQueueOf(this.queue)} after ${delivery.attempt} tries`,
+        );
+        settle(() => channel.nack(msg, false, false));
+        return;
+      }
+      this.logger.warn(log, 'message failed; it will be retried');
+      await sleep(step.delayMs);
+      try {
+        // A copy with the try count raised goes to the back of the queue; the original is acked only once it is confirmed.
+        await new Promise<void>((resolve, reject) => {
+          channel.publish(
+            '',
+            this.queue,
+            msg.content,
+            {
+              ...msg.properties,
+              persistent: true,
+              mandatory: true,
+              headers: { ...headers, [ATTEMPT_HEADER]: step.nextAttempt, 'x-last-error': errorSummary(error) },
+            },
+            (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+          );
+        });
+        settle(() => channel.ack(msg));
+      } catch {
+        // The channel went away: the original was not acked and comes back by itself.
+      }
+    }
+  }
+}
+
+/** Acks and nacks on a channel that has closed throw; the broker redelivers those messages anyway. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Deliberately ignored: see above.
+  }
+}

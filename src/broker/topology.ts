@@ -1,0 +1,84 @@
+// The exchanges and queues of SPEC section 4 as data, declared the same way
+// by both broker implementations. Every queue dead-letters to `orders.dlx`
+// with its own name as routing key, into `<queue>.dlq`.
+
+export const Exchange = {
+  ORDERS: 'orders',
+  PAYMENTS: 'payments',
+  DEAD_LETTERS: 'orders.dlx',
+} as const;
+
+export const RoutingKey = {
+  ORDER_CREATED: 'order.created',
+  ORDER_STATUS_CHANGED: 'order.status_changed',
+  ORDER_CANCELLED: 'order.cancelled',
+  PAYMENT_PROCESSED: 'payment.processed',
+} as const;
+
+export const Queue = {
+  PAYMENT_PROCESSED: 'orders.payment-processed',
+  AUDIT: 'orders.audit',
+  /** The development payment simulator's own queue; declared only where the simulator runs. */
+  PAYMENT_SIMULATOR: 'payments.simulator',
+} as const;
+
+export interface Binding {
+  exchange: string;
+  routingKey: string;
+}
+
+export interface QueueSpec {
+  name: string;
+  bindings: Binding[];
+}
+
+export interface Topology {
+  /** Durable topic exchanges. */
+  exchanges: string[];
+  /** Durable work queues; each gets a `.dlq` twin bound to the dead-letter exchange. */
+  queues: QueueSpec[];
+}
+
+export const ORDER_SERVICE_QUEUES: QueueSpec[] = [
+  {
+    name: Queue.PAYMENT_PROCESSED,
+    bindings: [{ exchange: Exchange.PAYMENTS, routingKey: RoutingKey.PAYMENT_PROCESSED }],
+  },
+  { name: Queue.AUDIT, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] },
+];
+
+export const PAYMENT_SIMULATOR_QUEUE: QueueSpec = {
+  name: Queue.PAYMENT_SIMULATOR,
+  bindings: [{ exchange: Exchange.ORDERS, routingKey: RoutingKey.ORDER_CREATED }],
+};
+
+export function orderServiceTopology(options: { paymentSimulator: boolean }): Topology {
+  return {
+    exchanges: [Exchange.ORDERS, Exchange.PAYMENTS, Exchange.DEAD_LETTERS],
+    queues: options.paymentSimulator ? [...ORDER_SERVICE_QUEUES, PAYMENT_SIMULATOR_QUEUE] : ORDER_SERVICE_QUEUES,
+  };
+}
+
+export function deadLetterQueueOf(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+/**
+ * Topic matching as RabbitMQ does it: words split on `.`, `*` is exactly one
+ * word, `#` is zero or more words.
+ */
+export function topicMatches(pattern: string, routingKey: string): boolean {
+  const p = pattern.split('.');
+  const k = routingKey.split('.');
+  const match = (i: number, j: number): boolean => {
+    if (i === p.length) return j === k.length;
+    const word = p[i];
+    if (word === '#') {
+      for (let skip = j; skip <= k.length; skip++) if (match(i + 1, skip)) return true;
+      return false;
+    }
+    if (j === k.length) return false;
+    return (word === '*' || word === k[j]) && match(i + 1, j + 1);
+  };
+  return match(0, 0);
+}
