@@ -1,14 +1,10 @@
 // The composition root: builds everything from one typed config and hands
 // dependencies down. Nothing connects to a server at import time.
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -22,10 +18,19 @@ import { UnauthenticatedError } from './errors.js';
 import { createLoaders, type GraphQLContext, type Services } from './graphql/context.js';
 import { formatError } from './graphql/format-error.js';
 import { createSchema } from './graphql/schema.js';
+import { operationalRoutes } from './http/ops-routes.js';
+import { playgroundRoutes } from './http/playground.js';
+import { requestContext } from './http/request-context.js';
+import { ShutdownRegistry } from './lifecycle/shutdown.js';
 import { OrderUpdates } from './live/order-updates.js';
 import type { Logger } from './logger.js';
+import { graphqlObserver } from './observability/graphql-observer.js';
+import { Metrics } from './observability/metrics.js';
+import { Readiness } from './observability/readiness.js';
+import { currentCorrelationId } from './observability/request-scope.js';
 import { OrderService } from './orders/order.service.js';
 import { OrderEventType } from './orders/order-events.js';
+import { readOutboxBacklog } from './outbox/backlog.js';
 
 export interface App {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
@@ -33,28 +38,36 @@ export interface App {
   port: number;
   services: Services;
   orm: Orm;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** Graceful: /readyz turns 503, then the shutdown steps run phase by phase. */
   stop(): Promise<void>;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,100}$/;
-
 export async function startApp(config: Config, logger: Logger): Promise<App> {
-  const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
-    }
+  // Every started piece registers how to stop it (see lifecycle/shutdown.ts for the phases).
+  const shutdown = new ShutdownRegistry(logger);
+  const metrics = new Metrics();
+  const readiness = new Readiness(logger);
+  const stopAll = () => {
+    readiness.markStopping();
+    return shutdown.stop();
   };
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/pg` });
-      cleanups.push(() => embedded.stop());
+      shutdown.add('connections', 'embedded database', () => embedded.stop());
       databaseUrl = embedded.url;
       logger.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
     }
     const orm = await createOrm({ url: databaseUrl, readUrls: config.databaseReadUrls, logger });
-    cleanups.push(() => orm.close(true));
+    shutdown.add('connections', 'database pool', () => orm.close(true));
+    readiness.register({ name: 'database', critical: true, check: () => pingDatabase(orm) });
+    metrics.watchOutbox(
+      () => readOutboxBacklog(orm),
+      (err) => logger.warn({ err }, 'could not read the outbox backlog for /metrics'),
+    );
     if (config.migrateOnStart) {
       const applied = await migrate(orm);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -98,10 +111,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       includeStacktraceInErrorResponses: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
-        config.playground
-          ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
-          : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+        // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
+        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: (config.shutdownTimeoutMs * 2) / 3 }),
+        // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
+        ApolloServerPluginLandingPageDisabled(),
+        graphqlObserver(metrics),
         {
           // Remember the request id where formatError can find it.
           async requestDidStart({ contextValue }) {
@@ -115,28 +129,20 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       ],
     });
     await apollo.start();
-    cleanups.push(() => apollo.stop());
+    // apollo.stop() runs the drain plugin: the server stops accepting and in-flight requests finish.
+    shutdown.add('http', 'HTTP server', () => apollo.stop());
 
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok' });
-    });
-    app.get('/readyz', async (_req, res) => {
-      try {
-        await pingDatabase(orm);
-        res.json({ status: 'ready', database: 'up' });
-      } catch {
-        res.status(503).json({ status: 'unavailable', database: 'down' });
-      }
-    });
+    app.use(requestContext(logger));
+    app.use(operationalRoutes({ readiness, metrics }));
+    if (config.playground) app.use(playgroundRoutes());
     app.use(
       '/graphql',
       cors(),
       express.json({ limit: '1mb' }),
       expressMiddleware<GraphQLContext>(apollo as ApolloServer<GraphQLContext & BaseContext>, {
         context: async ({ req, res }) => {
-          const given = req.header('x-request-id');
-          const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
-          res.setHeader('x-request-id', requestId);
+          // Set by requestContext, which also echoed it in x-request-id.
+          const requestId = currentCorrelationId() ?? String(res.getHeader('x-request-id'));
           let viewer: Viewer | null = null;
           let authError: UnauthenticatedError | null = null;
           try {
@@ -163,10 +169,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
-    cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-    return { url, port, services, orm, stop: stopAll };
+    return { url, port, services, orm, metrics, readiness, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -54,6 +54,8 @@ export interface Config {
     default: RateLimit;
   };
   logLevel: string;
+  /** How long a graceful shutdown may take before the process gives up and exits 1. */
+  shutdownTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -106,6 +108,15 @@ function parseUrl(variable: string, raw: string | undefined, protocols: string[]
     throw new ConfigError(variable, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
   return raw.trim();
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(raw: string | undefined, fallback: string): string {
+  const level = raw?.trim().toLowerCase() || fallback;
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}; got "${raw}"`);
+  return level;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -181,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       createOrder: parseRateLimit('RATE_LIMIT_CREATE_ORDER', env.RATE_LIMIT_CREATE_ORDER || '60/1m'),
       default: parseRateLimit('RATE_LIMIT_DEFAULT', env.RATE_LIMIT_DEFAULT || '1200/1m'),
     },
-    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'warn' : 'info'),
+    logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv === 'test' ? 'warn' : 'info'),
+    shutdownTimeoutMs: Math.round(parseDurationSeconds('SHUTDOWN_TIMEOUT', env.SHUTDOWN_TIMEOUT || '15s') * 1000),
   };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { Product } from '../../src/catalog/product.entity.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { LoginDocument, RegisterDocument } from '../generated/graphql.js';
 import { GraphQLClient } from './client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -18,12 +18,15 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logger?: Logger; databaseUrl?: (url: string) => Promise<string> } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseUrl ? await options.databaseUrl(db.url) : db.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     BCRYPT_COST: '10',
     ADMIN_EMAIL: ADMIN.email,
@@ -31,7 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     SEED_DEMO_DATA: 'true',
     ...env,
   });
-  const app = await startApp(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   return {
     app,
     db,
