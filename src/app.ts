@@ -112,7 +112,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
         // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
-        ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: (config.shutdownTimeoutMs * 2) / 3 }),
+        ApolloServerPluginDrainHttpServer({
+          httpServer,
+          stopGracePeriodMillis: Math.round((config.shutdownTimeoutMs * 2) / 3),
+        }),
         // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
         ApolloServerPluginLandingPageDisabled(),
         graphqlObserver(metrics),
