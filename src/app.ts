@@ -109,6 +109,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       schema,
       introspection: config.introspection,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns SIGTERM/SIGINT and runs the whole shutdown; Apollo's own handler would race it.
+      stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
         // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.

@@ -24,7 +24,7 @@ const app = await startApp(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });
-logger.info({ url: app.url }, `order service ready: API and playground at ${app.url}`);
+logger.info({ url: app.url }, `order service ready: API ${config.playground ? 'and playground ' : ''}at ${app.url}`);
 
 // Graceful: stop accepting, finish in-flight work, close pools; bounded by
 // SHUTDOWN_TIMEOUT. Later signals are ignored: Ctrl-C under `npm start`
