@@ -21,4 +21,6 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', 'src/emit-schema.ts', 'src/migrate.ts', 'test/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
+  // Plain Node scripts: no TypeScript to know Node's globals (process, fetch, console).
+  { files: ['.ci/**/*.mjs'], rules: { 'no-undef': 'off' } },
 );

@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'consumers/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     setupFiles: ['reflect-metadata'],
+    // test/process starts the compiled entry point: compile once per run.
+    globalSetup: ['test/support/build-once.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,14 +1,10 @@
 // The composition root: builds everything from one typed config and hands
 // dependencies down. Nothing connects to a server at import time.
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -22,13 +18,22 @@ import { UnauthenticatedError } from './errors.js';
 import { createLoaders, type GraphQLContext, type Services } from './graphql/context.js';
 import { formatError } from './graphql/format-error.js';
 import { createSchema } from './graphql/schema.js';
+import { operationalRoutes } from './http/ops-routes.js';
+import { playgroundRoutes } from './http/playground.js';
+import { requestContext } from './http/request-context.js';
+import { ShutdownRegistry } from './lifecycle/shutdown.js';
 import { batchSizeGuard, operationCostPlugin } from './limits/http-limits.js';
 import { shapeRules } from './limits/operation-limits.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { startLiveOrders } from './live/live-orders.js';
 import { attachGraphQLWebSocket } from './live/websocket.js';
 import type { Logger } from './logger.js';
+import { graphqlObserver } from './observability/graphql-observer.js';
+import { Metrics } from './observability/metrics.js';
+import { Readiness } from './observability/readiness.js';
+import { currentCorrelationId } from './observability/request-scope.js';
 import { OrderService } from './orders/order.service.js';
+import { readOutboxBacklog } from './outbox/backlog.js';
 import { connectSharedState } from './shared-state.js';
 import { startEventing, type Eventing } from '../consumers/eventing.js';
 
@@ -40,23 +45,26 @@ export interface App {
   orm: Orm;
   /** The broker, and the outbox relay when this process runs it. */
   eventing: Eventing;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** Graceful: /readyz turns 503, then the shutdown steps run phase by phase. */
   stop(): Promise<void>;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,100}$/;
-
 export async function startApp(config: Config, logger: Logger): Promise<App> {
-  const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
-    }
+  // Every started piece registers how to stop it (see lifecycle/shutdown.ts for the phases).
+  const shutdown = new ShutdownRegistry(logger);
+  const metrics = new Metrics();
+  const readiness = new Readiness(logger);
+  const stopAll = () => {
+    readiness.markStopping();
+    return shutdown.stop();
   };
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/pg` });
-      cleanups.push(() => embedded.stop());
+      shutdown.add('connections', 'embedded database', () => embedded.stop());
       databaseUrl = embedded.url;
       logger.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
     }
@@ -66,7 +74,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       poolSize: config.databasePoolSize,
       logger,
     });
-    cleanups.push(() => orm.close(true));
+    shutdown.add('connections', 'database pool', () => orm.close(true));
+    readiness.register({ name: 'database', critical: true, check: () => pingDatabase(orm) });
+    metrics.watchOutbox(
+      () => readOutboxBacklog(orm),
+      (err) => logger.warn({ err }, 'could not read the outbox backlog for /metrics'),
+    );
     if (config.migrateOnStart) {
       const applied = await migrate(orm);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -76,12 +89,27 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const catalog = new CatalogService(orm);
     const orders = new OrderService(orm);
     const shared = await connectSharedState(config, logger, { receiveChanges: true });
-    cleanups.push(() => shared.close());
+    shutdown.add('connections', 'redis', () => shared.close());
+    readiness.register({
+      name: 'redis',
+      critical: false,
+      check: async () => {
+        if ((await shared.status()) === 'degraded') throw new Error('redis is unreachable');
+      },
+    });
     const live = await startLiveOrders({ orders, shared, orderCacheTtlSeconds: config.orderCacheTtlSeconds, logger });
     const rateLimits = new RateLimits(shared.rateLimitStore, config.rateLimits);
     const services: Services = { auth, catalog, orders, ...live, rateLimits };
     const eventing = await startEventing({ config, orm, orders, logger, role: 'api' });
-    cleanups.push(() => eventing.stop());
+    // Consumers finish and ack the message in hand, the relay its batch, then the broker connection closes.
+    shutdown.add('workers', 'relay and consumers', () => eventing.stop());
+    readiness.register({
+      name: 'broker',
+      critical: false,
+      check: async () => {
+        if (!eventing.broker.isConnected()) throw new Error(`${eventing.broker.kind} broker is not connected`);
+      },
+    });
 
     if (config.seedDemoData) {
       const seeded = await catalog.seedDemoProducts();
@@ -102,16 +130,21 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       allowBatchedHttpRequests: true, // bounded by batchSizeGuard
       validationRules: shapeRules(),
       includeStacktraceInErrorResponses: false,
-      // main.ts owns the signals; Apollo's own handler would stop it first and make app.stop() wait forever.
+      // main.ts owns SIGTERM/SIGINT and runs the whole shutdown; Apollo's own handler would race it.
       stopOnTerminationSignals: false,
       formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer }),
+        // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
+        ApolloServerPluginDrainHttpServer({
+          httpServer,
+          stopGracePeriodMillis: Math.round((config.shutdownTimeoutMs * 2) / 3),
+        }),
+        // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
+        // Closes every websocket (1001, going away) when the server stops.
         socket.drainPlugin,
+        ApolloServerPluginLandingPageDisabled(),
+        graphqlObserver(metrics),
         operationCostPlugin(schema),
-        config.playground
-          ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
-          : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
         {
           // Remember the request id where formatError can find it.
           async requestDidStart({ contextValue }) {
@@ -125,23 +158,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       ],
     });
     await apollo.start();
-    cleanups.push(() => apollo.stop());
+    // apollo.stop() runs the drain plugin: the server stops accepting and in-flight requests finish.
+    shutdown.add('http', 'HTTP server', () => apollo.stop());
 
-    app.get('/healthz', (_req, res) => {
-      res.json({ status: 'ok' });
-    });
-    app.get('/readyz', async (_req, res) => {
-      // Redis down degrades the service (cache, live updates, limits) but it still answers: 200.
-      const [database, redis] = await Promise.all([
-        pingDatabase(orm).then(
-          () => 'up',
-          () => 'down',
-        ),
-        shared.status(),
-      ]);
-      const status = database === 'down' ? 'unavailable' : redis === 'degraded' ? 'degraded' : 'ready';
-      res.status(database === 'down' ? 503 : 200).json({ status, database, redis });
-    });
+    app.use(requestContext(logger));
+    app.use(operationalRoutes({ readiness, metrics }));
+    if (config.playground) app.use(playgroundRoutes());
     app.use(
       '/graphql',
       cors(),
@@ -149,9 +171,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       batchSizeGuard(),
       expressMiddleware<GraphQLContext>(apollo as ApolloServer<GraphQLContext & BaseContext>, {
         context: async ({ req, res }) => {
-          const given = req.header('x-request-id');
-          const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
-          res.setHeader('x-request-id', requestId);
+          // Set by requestContext, which also echoed it in x-request-id.
+          const requestId = currentCorrelationId() ?? String(res.getHeader('x-request-id'));
           let viewer: Viewer | null = null;
           let authError: UnauthenticatedError | null = null;
           try {
@@ -178,10 +199,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => resolve());
     });
-    cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-    return { url, port, services, orm, eventing, stop: stopAll };
+    return { url, port, services, orm, eventing, metrics, readiness, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

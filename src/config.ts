@@ -64,6 +64,8 @@ export interface Config {
     default: RateLimit;
   };
   logLevel: string;
+  /** How long a graceful shutdown may take before the process gives up and exits 1. */
+  shutdownTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +135,15 @@ function parseFraction(variable: string, raw: string | undefined, fallback: numb
     throw new ConfigError(variable, `expected a number from 0 to 1; got "${raw}"`);
   }
   return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(raw: string | undefined, fallback: string): string {
+  const level = raw?.trim().toLowerCase() || fallback;
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}; got "${raw}"`);
+  return level;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -215,6 +226,7 @@ export function loadConfig(env: Env = process.env): Config {
       createOrder: parseRateLimit('RATE_LIMIT_CREATE_ORDER', env.RATE_LIMIT_CREATE_ORDER || '60/1m'),
       default: parseRateLimit('RATE_LIMIT_DEFAULT', env.RATE_LIMIT_DEFAULT || '1200/1m'),
     },
-    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'warn' : 'info'),
+    logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv === 'test' ? 'warn' : 'info'),
+    shutdownTimeoutMs: Math.round(parseDurationSeconds('SHUTDOWN_TIMEOUT', env.SHUTDOWN_TIMEOUT || '15s') * 1000),
   };
 }

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, wantsPrettyLogs } from './logger.js';
 
 let config: Config;
 try {
@@ -15,7 +15,7 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, 'order-service', { pretty: wantsPrettyLogs(config.env) });
 if (config.jwt.generated) {
   logger.warn('JWT_SECRET is not set: using a random secret for this run; tokens will not survive a restart');
 }
@@ -24,21 +24,28 @@ const app = await startApp(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });
-logger.info({ url: app.url }, `order service ready: API and playground at ${app.url}`);
+logger.info({ url: app.url }, `order service ready: API ${config.playground ? 'and playground ' : ''}at ${app.url}`);
 
+// Graceful: stop accepting, finish in-flight work, close pools; bounded by
+// SHUTDOWN_TIMEOUT. Later signals are ignored: Ctrl-C under `npm start`
+// reaches this process twice (from the terminal and forwarded by npm).
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const started = Date.now();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     const timer = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took longer than SHUTDOWN_TIMEOUT; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdownTimeoutMs);
     timer.unref();
     app.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ ms: Date.now() - started }, 'stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -1,7 +1,7 @@
-import { parse } from 'graphql';
+import { getIntrospectionQuery, parse, validate } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSchema } from '../graphql/schema.js';
-import { measureOperations, operationCost } from './operation-limits.js';
+import { MAX_INTROSPECTION_DEPTH, measureOperations, operationCost, shapeRules } from './operation-limits.js';
 
 let schema: Awaited<ReturnType<typeof createSchema>>;
 beforeAll(async () => {
@@ -13,17 +13,33 @@ describe('operation shape', () => {
     const shapes = measureOperations(
       parse('query Q { order(id: "x") { ...F } } fragment F on Order { customer { ... on User { id } } }'),
     );
-    expect(shapes.get('Q')).toEqual({ depth: 3, aliases: 0 });
+    expect(shapes.get('Q')).toEqual({ depth: 3, aliases: 0, introspectionDepth: 0 });
   });
 
   it('counts aliases with fragments expanded each time they are spread', () => {
     const shapes = measureOperations(parse('{ x: me { ...F } y: me { ...F } } fragment F on User { a: id b: email }'));
-    expect(shapes.get(undefined)).toEqual({ depth: 2, aliases: 6 });
+    expect(shapes.get(undefined)).toEqual({ depth: 2, aliases: 6, introspectionDepth: 0 });
   });
 
   it('survives a cyclic fragment (the standard rules report it)', () => {
     const shapes = measureOperations(parse('{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }'));
-    expect(shapes.get(undefined)).toEqual({ depth: 1, aliases: 0 });
+    expect(shapes.get(undefined)).toEqual({ depth: 1, aliases: 0, introspectionDepth: 0 });
+  });
+});
+
+describe('introspection', () => {
+  it('lets the standard introspection query through the depth limit (GraphiQL and codegen send it)', () => {
+    const document = parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }));
+    const [shape] = measureOperations(document).values();
+    expect(shape!.depth).toBe(0);
+    expect(shape!.introspectionDepth).toBeGreaterThan(12);
+    expect(validate(schema, document, shapeRules())).toEqual([]);
+  });
+
+  it('still bounds a hand-made deep introspection query', () => {
+    const nested = (n: number): string => (n === 0 ? 'name' : `ofType { ${nested(n - 1)} }`);
+    const document = parse(`{ __type(name: "Order") { ${nested(MAX_INTROSPECTION_DEPTH)} } }`);
+    expect(validate(schema, document, shapeRules()).map((e) => e.extensions.code)).toEqual(['QUERY_TOO_COMPLEX']);
   });
 });
 

@@ -55,7 +55,17 @@ export function limitError(limit: OperationLimitName, maximum: number, actual: n
 interface Shape {
   depth: number;
   aliases: number;
+  /** Depth of the deepest introspection (`__schema`, `__type`) subtree, held to its own bound. */
+  introspectionDepth?: number;
 }
+
+/**
+ * Tools' standard introspection query (GraphiQL's, codegen's) nests `ofType`
+ * past the ordinary depth limit; it is measured apart and held to this bound.
+ * Introspection itself is on or off by configuration.
+ */
+export const MAX_INTROSPECTION_DEPTH = 20;
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
 
 /** Depth and alias count of each operation in a document, fragments expanded (and counted once each). */
 export function measureOperations(document: DocumentNode): Map<string | undefined, Shape> {
@@ -67,11 +77,20 @@ export function measureOperations(document: DocumentNode): Map<string | undefine
   const measure = (selectionSet: SelectionSetNode): Shape => {
     let depth = 0;
     let aliases = 0;
+    let introspectionDepth = 0;
     for (const selection of selectionSet.selections) {
       let inner: Shape;
       if (selection.kind === Kind.FIELD) {
         const sub = selection.selectionSet ? measure(selection.selectionSet) : { depth: 0, aliases: 0 };
-        inner = { depth: sub.depth + 1, aliases: sub.aliases + (selection.alias ? 1 : 0) };
+        if (INTROSPECTION_ROOTS.has(selection.name.value)) {
+          introspectionDepth = Math.max(introspectionDepth, sub.depth + 1, sub.introspectionDepth ?? 0);
+          continue;
+        }
+        inner = {
+          depth: sub.depth + 1,
+          aliases: sub.aliases + (selection.alias ? 1 : 0),
+          introspectionDepth: sub.introspectionDepth ?? 0,
+        };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         inner = measure(selection.selectionSet);
       } else {
@@ -90,8 +109,9 @@ export function measureOperations(document: DocumentNode): Map<string | undefine
       }
       depth = Math.max(depth, inner.depth);
       aliases += inner.aliases;
+      introspectionDepth = Math.max(introspectionDepth, inner.introspectionDepth ?? 0);
     }
-    return { depth, aliases };
+    return { depth, aliases, introspectionDepth };
   };
 
   const shapes = new Map<string | undefined, Shape>();
@@ -109,6 +129,10 @@ export function shapeRules(limits: OperationLimits = OPERATION_LIMITS): Validati
         for (const shape of measureOperations(node).values()) {
           if (shape.depth > limits.maxDepth) {
             context.reportError(limitError('depth', limits.maxDepth, shape.depth));
+            return;
+          }
+          if ((shape.introspectionDepth ?? 0) > MAX_INTROSPECTION_DEPTH) {
+            context.reportError(limitError('depth', MAX_INTROSPECTION_DEPTH, shape.introspectionDepth ?? 0));
             return;
           }
           if (shape.aliases > limits.maxAliases) {

@@ -32,6 +32,8 @@ export interface TestAppOptions {
   shareWith?: TestApp;
   /** Reach RabbitMQ through this local port (a test's own proxy) instead of directly. */
   rabbitmqPort?: number;
+  /** Rewrites the database URL the app gets (e.g. to go through a test's own proxy). */
+  databaseUrl?: (url: string) => Promise<string>;
 }
 
 // Tests register and log in far more than a person would; the limit tests set their own.
@@ -66,7 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseUrl ? await options.databaseUrl(db.url) : db.url,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     BCRYPT_COST: '10',
     ADMIN_EMAIL: ADMIN.email,

@@ -1,0 +1,159 @@
+// Every Prometheus metric the service exports, named once here. Other modules
+// report through the typed methods and never touch prom-client themselves.
+// Each app has its own registry, so two apps in one process (tests) don't clash.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Operation names are chosen by clients: past this many distinct ones, the rest count as `other`. */
+export const MAX_OPERATION_NAMES = 200;
+const OTHER = 'other';
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
+
+export interface OutboxBacklog {
+  pending: number;
+  /** Seconds since the oldest unsent row was written; null when nothing is pending. */
+  oldestAgeSeconds: number | null;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly refreshers: (() => Promise<void>)[] = [];
+  private readonly operationNames = new Set<string>();
+
+  private readonly operationDuration = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time to answer a GraphQL operation, by operation name and type',
+    labelNames: ['operation_name', 'operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'GraphQL errors returned to clients, by extensions.code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  private readonly wsConnections = new Gauge({
+    name: 'graphql_ws_connections_open',
+    help: 'Open graphql-ws websocket connections',
+    registers: [this.registry],
+  });
+  private readonly subscriptions = new Gauge({
+    name: 'graphql_subscriptions_active',
+    help: 'Active GraphQL subscriptions',
+    registers: [this.registry],
+  });
+  private readonly cacheLookups = new Counter({
+    name: 'cache_lookups_total',
+    help: 'Cache lookups, by cache and result (hit or miss)',
+    labelNames: ['cache', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly consumed = new Counter({
+    name: 'messages_consumed_total',
+    help: 'Messages a consumer processed and acknowledged, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  private readonly retried = new Counter({
+    name: 'messages_retried_total',
+    help: 'Messages that failed and were scheduled for another try, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  private readonly deadLettered = new Counter({
+    name: 'messages_dead_lettered_total',
+    help: 'Messages given up on and sent to the dead-letter queue, by queue',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  private readonly outboxPending = new Gauge({
+    name: 'outbox_pending_messages',
+    help: 'Outbox rows not yet published (NaN when the database could not be read)',
+    registers: [this.registry],
+  });
+  private readonly outboxOldestAge = new Gauge({
+    name: 'outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest unpublished outbox row; 0 when none is pending (NaN when unknown)',
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  operationFinished(operationName: string | null | undefined, operationType: string, seconds: number): void {
+    this.operationDuration.observe(
+      { operation_name: this.boundedName(operationName), operation_type: operationType },
+      seconds,
+    );
+  }
+
+  errorReturned(code: string | undefined): void {
+    this.errors.inc({ code: code ?? 'UNKNOWN' });
+  }
+
+  wsConnectionOpened(): void {
+    this.wsConnections.inc();
+  }
+  wsConnectionClosed(): void {
+    this.wsConnections.dec();
+  }
+  subscriptionStarted(): void {
+    this.subscriptions.inc();
+  }
+  subscriptionEnded(): void {
+    this.subscriptions.dec();
+  }
+
+  cacheHit(cache = 'order'): void {
+    this.cacheLookups.inc({ cache, result: 'hit' });
+  }
+  cacheMiss(cache = 'order'): void {
+    this.cacheLookups.inc({ cache, result: 'miss' });
+  }
+
+  messageConsumed(queue: string): void {
+    this.consumed.inc({ queue });
+  }
+  messageRetried(queue: string): void {
+    this.retried.inc({ queue });
+  }
+  messageDeadLettered(queue: string): void {
+    this.deadLettered.inc({ queue });
+  }
+
+  /** Reads the outbox backlog at every scrape (one query), rather than on a timer nobody looks at. */
+  watchOutbox(readBacklog: () => Promise<OutboxBacklog>, onError: (error: unknown) => void): void {
+    this.refreshers.push(async () => {
+      try {
+        const backlog = await readBacklog();
+        this.outboxPending.set(backlog.pending);
+        this.outboxOldestAge.set(backlog.oldestAgeSeconds ?? 0);
+      } catch (error) {
+        // An old number would claim the outbox is fine; NaN says "unknown".
+        this.outboxPending.set(Number.NaN);
+        this.outboxOldestAge.set(Number.NaN);
+        onError(error);
+      }
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for GET /metrics. */
+  async render(): Promise<string> {
+    await Promise.all(this.refreshers.map((refresh) => refresh()));
+    return this.registry.metrics();
+  }
+
+  private boundedName(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (!GRAPHQL_NAME.test(name)) return OTHER;
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return OTHER;
+    this.operationNames.add(name);
+    return name;
+  }
+}

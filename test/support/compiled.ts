@@ -1,0 +1,51 @@
+// Runs the compiled service (dist/src/main.js, built by build-once.ts) as a
+// child process, the way `npm start` and the Docker image do.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const MAIN = 'dist/src/main.js';
+
+/** Only what the test sets, plus PATH: nothing leaks in from the developer's shell. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, ...env };
+}
+
+export function runMainToExit(env: Record<string, string>) {
+  return spawnSync(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), encoding: 'utf8', timeout: 60_000 });
+}
+
+export interface RunningService {
+  child: ChildProcess;
+  /** e.g. http://127.0.0.1:41234/graphql */
+  url: string;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the service and resolves once it logs that it is ready (LOG_LEVEL must be info or lower). */
+export async function startMain(env: Record<string, string>): Promise<RunningService> {
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let pending = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter(Boolean)) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (typeof entry.url === 'string' && String(entry.msg).startsWith('order service ready')) resolve(entry.url);
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before it was ready: ${stderr}`)));
+  });
+  return { child, url, logs, exited };
+}
