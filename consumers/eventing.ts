@@ -2,8 +2,9 @@
 // and where consumers run, the outbox relay, the PaymentProcessed and audit
 // consumers and (in development) the payment simulator. Used by the API
 // process (RUN_CONSUMERS) and by the consumers process (main.ts) alike.
-import type { Broker, Subscription } from '../src/broker/broker.js';
+import type { Broker, MessageHandler, Subscription } from '../src/broker/broker.js';
 import { createBroker } from '../src/broker/create-broker.js';
+import { observed, type DeliveryObserver } from '../src/broker/observed.js';
 import { orderServiceTopology, Queue } from '../src/broker/topology.js';
 import type { Config } from '../src/config.js';
 import type { Orm } from '../src/db/orm.js';
@@ -38,6 +39,8 @@ export interface EventingOptions {
   /** The API process runs consumers only with RUN_CONSUMERS; the consumers process always does. */
   role: 'api' | 'consumers';
   relay?: RelayOptions;
+  /** Counts consumed, retried and dead-lettered messages per queue. */
+  metrics?: DeliveryObserver;
 }
 
 export async function startEventing(options: EventingOptions): Promise<Eventing> {
@@ -59,25 +62,22 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
   const relay = new OutboxRelay(orm, broker, options.logger.child({ component: 'outbox-relay' }), options.relay);
   orders.onChange(() => relay.wake());
   const subscriptions = new Map<string, Subscription>();
+  const consume = (queue: string, handler: MessageHandler, prefetch: number) =>
+    broker.consume(queue, observed(queue, handler, options.metrics), { prefetch });
   try {
     subscriptions.set(
       Queue.PAYMENT_PROCESSED,
-      await broker.consume(Queue.PAYMENT_PROCESSED, paymentProcessedHandler(orders, logger), {
-        prefetch: PREFETCH.paymentProcessed,
-      }),
+      await consume(Queue.PAYMENT_PROCESSED, paymentProcessedHandler(orders, logger), PREFETCH.paymentProcessed),
     );
-    subscriptions.set(
-      Queue.AUDIT,
-      await broker.consume(Queue.AUDIT, auditHandler(orders, logger), { prefetch: PREFETCH.audit }),
-    );
+    subscriptions.set(Queue.AUDIT, await consume(Queue.AUDIT, auditHandler(orders, logger), PREFETCH.audit));
     if (simulate) {
       const simulator = { delayMs: config.paymentSimulatorDelayMs, failureRate: config.paymentSimulatorFailureRate };
       subscriptions.set(
         Queue.PAYMENT_SIMULATOR,
-        await broker.consume(
+        await consume(
           Queue.PAYMENT_SIMULATOR,
           paymentSimulatorHandler(broker, simulator, options.logger.child({ component: 'payment-simulator' })),
-          { prefetch: PREFETCH.paymentSimulator },
+          PREFETCH.paymentSimulator,
         ),
       );
       logger.info(simulator, 'payment simulator on: orders are paid by themselves');

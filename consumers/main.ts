@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { createOrm, migrate } from '../src/db/orm.js';
 import { createLogger } from '../src/logger.js';
+import { stopOnSignals } from '../src/lifecycle/signals.js';
 import { startLivePublishing } from '../src/live/live-orders.js';
 import { OrderService } from '../src/orders/order.service.js';
 import { connectSharedState } from '../src/shared-state.js';
@@ -42,27 +43,13 @@ const eventing = await startEventing({ config, orm, orders, logger, role: 'consu
 );
 logger.info('consumers ready');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing the messages in hand');
-    const timer = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 15_000);
-    timer.unref();
-    eventing
-      .stop()
-      .then(() => shared.close())
-      .then(() => orm.close(true))
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  });
-}
+// Consumers finish and ack the message in hand, the relay its batch; then the connections close.
+stopOnSignals(
+  async () => {
+    await eventing.stop();
+    await shared.close();
+    await orm.close(true);
+  },
+  logger,
+  config.shutdownTimeoutMs,
+);

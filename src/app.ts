@@ -97,10 +97,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         if ((await shared.status()) === 'degraded') throw new Error('redis is unreachable');
       },
     });
-    const live = await startLiveOrders({ orders, shared, orderCacheTtlSeconds: config.orderCacheTtlSeconds, logger });
+    const live = await startLiveOrders({
+      orders,
+      shared,
+      orderCacheTtlSeconds: config.orderCacheTtlSeconds,
+      logger,
+      metrics,
+    });
     const rateLimits = new RateLimits(shared.rateLimitStore, config.rateLimits);
     const services: Services = { auth, catalog, orders, ...live, rateLimits };
-    const eventing = await startEventing({ config, orm, orders, logger, role: 'api' });
+    const eventing = await startEventing({ config, orm, orders, logger, role: 'api', metrics });
     // Consumers finish and ack the message in hand, the relay its batch, then the broker connection closes.
     shutdown.add('workers', 'relay and consumers', () => eventing.stop());
     readiness.register({
@@ -123,7 +129,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const app = express();
     app.disable('x-powered-by');
     const httpServer: Server = createServer(app);
-    const socket = attachGraphQLWebSocket({ httpServer, schema, jwt: config.jwt, services, logger });
+    const socket = attachGraphQLWebSocket({ httpServer, schema, jwt: config.jwt, services, logger, metrics });
     const apollo = new ApolloServer<GraphQLContext>({
       schema,
       introspection: config.introspection,

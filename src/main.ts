@@ -1,6 +1,7 @@
 // Starts the service: `npm start`.
 import 'reflect-metadata';
 import { startApp } from './app.js';
+import { stopOnSignals } from './lifecycle/signals.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, wantsPrettyLogs } from './logger.js';
 
@@ -26,30 +27,5 @@ const app = await startApp(config, logger).catch((error: unknown) => {
 });
 logger.info({ url: app.url }, `order service ready: API ${config.playground ? 'and playground ' : ''}at ${app.url}`);
 
-// Graceful: stop accepting, finish in-flight work, close pools; bounded by
-// SHUTDOWN_TIMEOUT. Later signals are ignored: Ctrl-C under `npm start`
-// reaches this process twice (from the terminal and forwarded by npm).
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    const started = Date.now();
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took longer than SHUTDOWN_TIMEOUT; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    app.stop().then(
-      () => {
-        logger.info({ ms: Date.now() - started }, 'stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+// Graceful: stop accepting, finish in-flight work, close pools; bounded by SHUTDOWN_TIMEOUT.
+stopOnSignals(() => app.stop(), logger, config.shutdownTimeoutMs);

@@ -22,6 +22,14 @@ interface Flight {
   invalidated: boolean;
 }
 
+/** What the cache reports to /metrics. */
+export interface CacheObserver {
+  cacheHit(cache?: string): void;
+  cacheMiss(cache?: string): void;
+}
+
+const UNOBSERVED: CacheObserver = { cacheHit: () => undefined, cacheMiss: () => undefined };
+
 export class OrderCache {
   private readonly inFlight = new Map<string, Flight>();
   /** Deletes that failed (Redis down); retried when it is back, or the entry could outlive its change. */
@@ -35,13 +43,21 @@ export class OrderCache {
     private readonly load: OrderLoader,
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
+    private readonly observer: CacheObserver = UNOBSERVED,
   ) {}
 
   async get(orderId: string): Promise<OrderSnapshot | null> {
     const joined = this.inFlight.get(orderId);
-    if (joined) return joined.promise;
+    if (joined) {
+      this.observer.cacheMiss('order');
+      return joined.promise;
+    }
     const cached = await this.read(orderId);
-    if (cached) return cached;
+    if (cached) {
+      this.observer.cacheHit('order');
+      return cached;
+    }
+    this.observer.cacheMiss('order');
     const again = this.inFlight.get(orderId);
     if (again) return again.promise;
     const flight: Flight = { promise: Promise.resolve(null), invalidated: false };

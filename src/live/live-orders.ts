@@ -1,7 +1,7 @@
 // Wires an API instance's live order machinery: the cache of order(id), the
 // post-commit publisher, and the receiving side that feeds this instance's
 // subscribers and cache from the bus (its own changes included).
-import { OrderCache } from '../cache/order-cache.js';
+import { OrderCache, type CacheObserver } from '../cache/order-cache.js';
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { snapshotOf } from '../orders/order-snapshot.js';
@@ -11,7 +11,13 @@ import { OrderUpdates } from './order-updates.js';
 import { createLiveUpdatesPublisher } from './publisher.js';
 
 /** The cache reads orders as the system: callers are authorized on what it returns. */
-export function createOrderCache(orders: OrderService, shared: SharedState, ttlSeconds: number, logger: Logger) {
+export function createOrderCache(
+  orders: OrderService,
+  shared: SharedState,
+  ttlSeconds: number,
+  logger: Logger,
+  observer?: CacheObserver,
+) {
   const cache = new OrderCache(
     shared.cacheStore,
     async (orderId) => {
@@ -24,6 +30,7 @@ export function createOrderCache(orders: OrderService, shared: SharedState, ttlS
     },
     ttlSeconds,
     logger.child({ component: 'order-cache' }),
+    observer,
   );
   shared.onReconnect(() => void cache.retryPendingInvalidations());
   return cache;
@@ -34,9 +41,10 @@ export async function startLiveOrders(deps: {
   shared: SharedState;
   orderCacheTtlSeconds: number;
   logger: Logger;
+  metrics?: CacheObserver;
 }): Promise<{ updates: OrderUpdates; orderCache: OrderCache }> {
   const { orders, shared, logger } = deps;
-  const orderCache = createOrderCache(orders, shared, deps.orderCacheTtlSeconds, logger);
+  const orderCache = createOrderCache(orders, shared, deps.orderCacheTtlSeconds, logger, deps.metrics);
   const updates = new OrderUpdates();
   orders.onChange(createLiveUpdatesPublisher({ bus: shared.bus, cache: orderCache, logger }));
   await shared.bus.subscribe((change) => {

@@ -32,7 +32,17 @@ type SocketExtra = {
   request: IncomingMessage;
   viewer?: Viewer;
   expiryTimer?: NodeJS.Timeout;
+  /** Subscriptions running on this socket, for the active-subscriptions gauge. */
+  subscriptionIds?: Set<string>;
 };
+
+/** What the socket reports to /metrics. */
+export interface SocketObserver {
+  wsConnectionOpened(): void;
+  wsConnectionClosed(): void;
+  subscriptionStarted(): void;
+  subscriptionEnded(): void;
+}
 
 type Ctx = SocketContext<Record<string, unknown> | undefined, SocketExtra>;
 
@@ -59,8 +69,9 @@ export function attachGraphQLWebSocket(options: {
   jwt: TokenSettings;
   services: Services;
   logger: Logger;
+  metrics?: SocketObserver;
 }): GraphQLWebSocket {
-  const { schema, services, logger } = options;
+  const { schema, services, logger, metrics } = options;
   const limits = OPERATION_LIMITS;
   const rules = [...specifiedRules, ...shapeRules(limits)];
   const wss = new WebSocketServer({
@@ -106,6 +117,8 @@ export function attachGraphQLWebSocket(options: {
         const [user] = await services.auth.getUsers([viewer.userId]);
         if (!user || user instanceof Error) return refuse(ctx, SocketCloseCode.Forbidden, 'Account not found');
         ctx.extra.viewer = viewer;
+        ctx.extra.subscriptionIds = new Set();
+        metrics?.wsConnectionOpened();
         requestIds.set(ctx, randomUUID());
         ctx.extra.expiryTimer = setTimeout(
           () => ctx.extra.socket.close(SocketCloseCode.Unauthorized, 'Access token has expired'),
@@ -115,6 +128,13 @@ export function attachGraphQLWebSocket(options: {
       },
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiryTimer);
+        if (!ctx.extra.subscriptionIds) return; // never authenticated: never counted
+        for (let i = 0; i < ctx.extra.subscriptionIds.size; i++) metrics?.subscriptionEnded();
+        ctx.extra.subscriptionIds.clear();
+        metrics?.wsConnectionClosed();
+      },
+      onComplete: (ctx, id) => {
+        if (ctx.extra.subscriptionIds?.delete(id)) metrics?.subscriptionEnded();
       },
       onSubscribe: (ctx, id, payload) => {
         // graphql-ws has already registered this operation, hence the count includes it.
@@ -137,6 +157,10 @@ export function attachGraphQLWebSocket(options: {
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
+        }
+        if (getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+          ctx.extra.subscriptionIds?.add(id);
+          metrics?.subscriptionStarted();
         }
         return {
           schema,
