@@ -69,6 +69,11 @@ describe('configuration', () => {
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
   });
 
+  it('lets the payment simulator answer at once (a zero delay), and no other duration be zero', () => {
+    expect(loadConfig({ PAYMENT_SIMULATOR_DELAY: '0s' }).paymentSimulatorDelayMs).toBe(0);
+    expect(errorOf({ ACCESS_TOKEN_TTL: '0s' }).variable).toBe('ACCESS_TOKEN_TTL');
+  });
+
   it('parses durations and rate limits', () => {
     expect(parseDurationSeconds('X', '250ms')).toBe(0.25);
     expect(parseDurationSeconds('X', '90')).toBe(90);

@@ -73,11 +73,12 @@ type Env = Record<string, string | undefined>;
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Parses `15m`, `7d`, `30s`, `250ms` or a bare number of seconds into seconds. */
-export function parseDurationSeconds(variable: string, raw: string): number {
+export function parseDurationSeconds(variable: string, raw: string, options: { allowZero?: boolean } = {}): number {
   const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!match) throw new ConfigError(variable, `expected a duration like 30s, 15m, 7d; got "${raw}"`);
   const seconds = Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1);
-  if (seconds <= 0) throw new ConfigError(variable, 'must be greater than zero');
+  if (seconds < 0 || (seconds === 0 && !options.allowZero))
+    throw new ConfigError(variable, 'must be greater than zero');
   return seconds;
 }
 
@@ -209,7 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     runConsumers: parseBoolean('RUN_CONSUMERS', env.RUN_CONSUMERS, true),
     paymentSimulator: parseBoolean('PAYMENT_SIMULATOR', env.PAYMENT_SIMULATOR, embeddedDefaults),
     paymentSimulatorDelayMs: Math.round(
-      parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s') * 1000,
+      parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s', { allowZero: true }) * 1000,
     ),
     paymentSimulatorFailureRate: parseFraction('PAYMENT_SIMULATOR_FAILURE_RATE', env.PAYMENT_SIMULATOR_FAILURE_RATE, 0),
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,

@@ -108,7 +108,7 @@ export async function createOrderScenario(
     status: 'ok',
     figures,
     notes: [
-      `Each client is its own customer (${target.customers.length} accounts) and orders two items, one sku from each half of a ${target.skuCount}-product catalogue with stock that never runs out; no idempotency key. The service's database pool is its default (10 connections); pgbench holds one connection per client.`,
+      `Each client is its own customer (${target.customers.length} accounts) and orders two items, one sku from each half of a ${target.skuCount}-product catalogue with stock that never runs out; no idempotency key. The service's database pool is its default (DATABASE_POOL_SIZE, 20 connections); pgbench holds one connection per client.`,
       ...notes,
     ],
   };

@@ -79,6 +79,8 @@ export class Metrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // Series exist from the start at 0, so a rate() or a before/after difference has a first point.
+    for (const result of ['hit', 'miss']) this.cacheLookups.inc({ cache: 'order', result }, 0);
   }
 
   operationFinished(operationName: string | null | undefined, operationType: string, seconds: number): void {
