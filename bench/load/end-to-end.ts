@@ -33,6 +33,7 @@ export interface EndToEndResult {
 
 export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
   const paidAt = new Map<string, number>();
+  let subscriptionError: string | null = null;
   const subscribed = new Promise<void>((resolve, reject) => {
     const client = createClient({
       url: spec.subscribeUrl,
@@ -46,12 +47,18 @@ export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
       { query: STATUS_SUBSCRIPTION },
       {
         next: (result) => {
+          if (result.errors?.length) subscriptionError ??= JSON.stringify(result.errors).slice(0, 300);
           const change = (result.data as { orderStatusChanged?: { status: string; order: { id: string } } } | null)
             ?.orderStatusChanged;
           if (change?.status === 'PAID' && !paidAt.has(change.order.id)) paidAt.set(change.order.id, performance.now());
         },
-        error: () => undefined,
-        complete: () => undefined,
+        // A subscription that ends or fails would show as "0 seen PAID": say why instead.
+        error: (e) => {
+          subscriptionError ??= `subscription failed: ${JSON.stringify(e).slice(0, 300)}`;
+        },
+        complete: () => {
+          subscriptionError ??= 'the subscription was completed by the server';
+        },
       },
     );
   });
@@ -103,7 +110,7 @@ export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
     created: startedAt.size,
     paid: latencies.length,
     errors,
-    firstError,
+    firstError: firstError ?? subscriptionError,
     latencyMs: summarize(latencies),
   };
 }

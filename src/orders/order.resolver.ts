@@ -25,6 +25,26 @@ async function visibleOrder(ctx: GraphQLContext, viewer: Viewer, orderId: string
   return order;
 }
 
+/**
+ * Every subscriber in this process receives the same event object: load the
+ * order once per event and share it (each viewer is still checked on it),
+ * instead of one cache lookup per subscriber.
+ */
+const orderOfEvent = new WeakMap<OrderStatusChangeEvent, Promise<OrderSnapshot | null>>();
+
+async function visibleOrderOfEvent(ctx: GraphQLContext, viewer: Viewer, event: OrderStatusChangeEvent) {
+  let loading = orderOfEvent.get(event);
+  if (!loading) {
+    loading = ctx.services.orderCache.get(event.orderId);
+    orderOfEvent.set(event, loading);
+    // A failed load is not kept: the next subscriber tries again.
+    loading.catch(() => orderOfEvent.delete(event));
+  }
+  const order = await loading;
+  if (!order || !viewerMaySee(viewer, order)) throw new NotFoundError('Order not found');
+  return order;
+}
+
 function meta(ctx: GraphQLContext) {
   return { correlationId: ctx.requestId };
 }
@@ -107,7 +127,7 @@ export class OrderResolver {
     const viewer = requireViewer(ctx);
     // The socket's context lives as long as the subscription: drop what its loaders remember of this order.
     ctx.loaders.historyByOrderId.clear(event.orderId);
-    const order = await visibleOrder(ctx, viewer, event.orderId);
+    const order = await visibleOrderOfEvent(ctx, viewer, event);
     return Object.assign(new OrderStatusChange(), {
       order: OrderType.fromSnapshot(order),
       previousStatus: event.previousStatus,
