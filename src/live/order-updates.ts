@@ -2,7 +2,8 @@
 // published after its transaction commits; each subscriber receives only
 // the changes its viewer may see.
 import type { Viewer } from '../auth/tokens.js';
-import { Role, type OrderStatus } from '../orders/status-machine.js';
+import { viewerMaySee } from '../orders/order-snapshot.js';
+import type { OrderStatus } from '../orders/status-machine.js';
 import { EventQueue } from './event-queue.js';
 
 export interface OrderStatusChangeEvent {
@@ -23,7 +24,7 @@ interface Subscriber {
 
 export function mayReceive(viewer: Viewer, orderId: string | undefined, event: OrderStatusChangeEvent): boolean {
   if (orderId !== undefined && event.orderId !== orderId) return false;
-  return viewer.role === Role.ADMIN || event.customerId === viewer.userId;
+  return viewerMaySee(viewer, event);
 }
 
 /**

@@ -34,6 +34,8 @@ type SocketExtra = {
   expiryTimer?: NodeJS.Timeout;
   /** Subscriptions running on this socket, for the active-subscriptions gauge. */
   subscriptionIds?: Set<string>;
+  /** The cost of each query or mutation running on this socket, reported with its result. */
+  costs?: Map<string, number>;
 };
 
 /** What the socket reports to /metrics. */
@@ -134,6 +136,7 @@ export function attachGraphQLWebSocket(options: {
         metrics?.wsConnectionClosed();
       },
       onComplete: (ctx, id) => {
+        ctx.extra.costs?.delete(id);
         if (ctx.extra.subscriptionIds?.delete(id)) metrics?.subscriptionEnded();
       },
       onSubscribe: (ctx, id, payload) => {
@@ -152,15 +155,19 @@ export function attachGraphQLWebSocket(options: {
         // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost.
         const errors = validate(schema, document, rules);
         if (errors.length > 0) return errors;
+        let cost: number;
         try {
-          assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
+          cost = assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
         } catch (error) {
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
+        // Decided once here, not per result: a subscription's results are the fan-out's hot path.
         if (getOperationAST(document, payload.operationName)?.operation === 'subscription') {
           ctx.extra.subscriptionIds?.add(id);
           metrics?.subscriptionStarted();
+        } else {
+          (ctx.extra.costs ??= new Map()).set(id, cost);
         }
         return {
           schema,
@@ -170,17 +177,12 @@ export function attachGraphQLWebSocket(options: {
           contextValue: contextFor(ctx, `${requestIds.get(ctx) ?? randomUUID()}:${id}`),
         };
       },
-      onNext: (ctx, id, _payload, args, result) => {
-        const operation = getOperationAST(args.document, args.operationName)?.operation;
-        const cost =
-          operation && operation !== 'subscription'
-            ? {
-                cost: costReport(
-                  assertCost(schema, args.document, args.variableValues ?? undefined, args.operationName),
-                ),
-              }
-            : {};
-        const extensions = { ...result.extensions, ...cost };
+      onNext: (ctx, id, _payload, _args, result) => {
+        const requested = ctx.extra.costs?.get(id);
+        const extensions = {
+          ...result.extensions,
+          ...(requested === undefined ? {} : { cost: costReport(requested) }),
+        };
         return {
           ...(result.data !== undefined ? { data: result.data } : {}),
           ...(result.errors ? { errors: result.errors.map((e) => format(ctx, id, e)) } : {}),

@@ -1,6 +1,5 @@
 // Input rules for orders, kept apart from the service so they are easy to test.
 import { BadInputError } from '../errors.js';
-import { OrderStatus } from './status-machine.js';
 
 export const MAX_ITEMS_PER_ORDER = 100;
 export const MIN_QUANTITY = 1;
@@ -109,8 +108,4 @@ export function decodeCursor(value: string): Cursor {
   const createdAt = new Date(iso);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== iso) throw invalid();
   return { createdAt, id };
-}
-
-export function isOrderStatus(value: string): value is OrderStatus {
-  return (Object.values(OrderStatus) as string[]).includes(value);
 }

@@ -40,7 +40,10 @@ export function snapshotOf(order: Order): OrderSnapshot {
   };
 }
 
-/** An admin sees every order, a customer their own. */
-export function viewerMaySee(viewer: Viewer, order: Pick<OrderSnapshot, 'customerId'>): boolean {
+/** An admin sees every order, a customer their own: the one statement of that rule (reads, live updates, moves). */
+export function viewerMaySee(
+  viewer: Pick<Viewer, 'role' | 'userId'>,
+  order: Pick<OrderSnapshot, 'customerId'>,
+): boolean {
   return viewer.role === Role.ADMIN || order.customerId === viewer.userId;
 }

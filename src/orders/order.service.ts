@@ -32,6 +32,7 @@ import {
 } from './order-input.js';
 import { decidePayment, PAYMENTS, type PaymentProcessedData } from './payment-result.js';
 import { actorLabel, assertTransition, OrderStatus, Role, type Actor } from './status-machine.js';
+import { viewerMaySee } from './order-snapshot.js';
 import type { Viewer } from '../auth/tokens.js';
 
 export interface RequestMeta {
@@ -404,8 +405,7 @@ export class OrderService {
   }
 
   private mayView(actor: Actor, order: Order): boolean {
-    if (actor.kind === 'system') return true;
-    return actor.role === Role.ADMIN || order.customer.id === actor.userId;
+    return actor.kind === 'system' || viewerMaySee(actor, { customerId: order.customer.id });
   }
 
   private async findByIdempotencyKey(em: EntityManager, customerId: string, key: string): Promise<Order | null> {
