@@ -55,7 +55,7 @@ export function paymentSimulatorHandler(
     const event = parseOrderEvent(delivery.content);
     if (event.type !== OrderEventType.CREATED) return;
     await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-    const payment = simulatedPayment(event as EventEnvelope<OrderCreatedData>, options.failureRate);
+    const payment = simulatedPayment(event, options.failureRate);
     await broker.publish({
       exchange: Exchange.PAYMENTS,
       routingKey: RoutingKey.PAYMENT_PROCESSED,

@@ -2,6 +2,7 @@
 // the process at start with one line naming the variable (see main.ts).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { normalizeEmail, validatePassword } from './auth/credentials.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -147,7 +148,26 @@ function parseLogLevel(raw: string | undefined, fallback: string): string {
   return level;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The admin to seed: the same rules as registering an account (auth/credentials.ts), failing as config. */
+function parseAdmin(rawEmail: string | undefined, password: string | undefined): Config['admin'] {
+  const given = rawEmail?.trim();
+  if (Boolean(given) !== Boolean(password)) {
+    throw new ConfigError(given ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (!given || !password) return undefined;
+  let email: string;
+  try {
+    email = normalizeEmail(given);
+  } catch (error) {
+    throw new ConfigError('ADMIN_EMAIL', error instanceof Error ? error.message : String(error));
+  }
+  try {
+    validatePassword(password);
+  } catch (error) {
+    throw new ConfigError('ADMIN_PASSWORD', error instanceof Error ? error.message : String(error));
+  }
+  return { email, password };
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV?.trim() || 'development';
@@ -174,16 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_READ_URLS', 'needs DATABASE_URL (replicas of which primary?)');
   }
 
-  const adminEmail = env.ADMIN_EMAIL?.trim();
-  const adminPassword = env.ADMIN_PASSWORD;
-  if (Boolean(adminEmail) !== Boolean(adminPassword)) {
-    throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD go together');
-  }
-  if (adminEmail && !EMAIL.test(adminEmail)) throw new ConfigError('ADMIN_EMAIL', 'is not a valid email address');
-  if (adminPassword !== undefined && adminPassword !== '') {
-    const bytes = Buffer.byteLength(adminPassword, 'utf8');
-    if (bytes < 8 || bytes > 72) throw new ConfigError('ADMIN_PASSWORD', 'must be 8 to 72 bytes');
-  }
+  const admin = parseAdmin(env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
 
   const embeddedDefaults = !databaseUrl && !redisUrl && !rabbitmqUrl;
 
@@ -213,7 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s', { allowZero: true }) * 1000,
     ),
     paymentSimulatorFailureRate: parseFraction('PAYMENT_SIMULATOR_FAILURE_RATE', env.PAYMENT_SIMULATOR_FAILURE_RATE, 0),
-    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    admin,
     orderCacheTtlSeconds: parseInteger('ORDER_CACHE_TTL', env.ORDER_CACHE_TTL, 300, 1, 86_400),
     seedDemoData: parseBoolean('SEED_DEMO_DATA', env.SEED_DEMO_DATA, true),
     migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),

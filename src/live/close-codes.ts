@@ -4,7 +4,7 @@
 import { CloseCode as ProtocolCloseCode } from 'graphql-ws';
 
 export const SocketCloseCode = {
-  /** No token in connection_init, an invalid one, or its expiry reached (at connect or while open). */
+  /** No token in connection_init, an invalid one, one whose account is gone, or its expiry reached (at connect or while open). */
   Unauthorized: ProtocolCloseCode.Unauthorized, // 4401
   /** Refused for a reason other than the token (graphql-ws's answer when onConnect says no). */
   Forbidden: ProtocolCloseCode.Forbidden, // 4403

@@ -4,13 +4,13 @@
 // and its cache. That one receive path is why nothing is delivered twice.
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { OrderStatusChangeEvent } from './order-updates.js';
+import type { OrderChange } from './order-updates.js';
 
-export type OrderChangeHandler = (change: OrderStatusChangeEvent) => void;
+export type OrderChangeHandler = (change: OrderChange) => void;
 
 export interface OrderChangeBus {
   /** Resolves once the change is handed to the transport; rejects when it could not be. */
-  publish(change: OrderStatusChangeEvent): Promise<void>;
+  publish(change: OrderChange): Promise<void>;
   /** Every change from every process, in the order each publisher published them. */
   subscribe(handler: OrderChangeHandler): Promise<void>;
   close(): Promise<void>;
@@ -25,9 +25,9 @@ export function orderChangesChannel(keyPrefix: string): string {
 export class InProcessOrderChangeBus implements OrderChangeBus {
   private readonly handlers: OrderChangeHandler[] = [];
 
-  async publish(change: OrderStatusChangeEvent): Promise<void> {
+  async publish(change: OrderChange): Promise<void> {
     // A copy, as over the wire: a handler never shares an object with the publisher.
-    const copy = JSON.parse(JSON.stringify(change)) as OrderStatusChangeEvent;
+    const copy = JSON.parse(JSON.stringify(change)) as OrderChange;
     for (const handler of this.handlers) handler(copy);
   }
 
@@ -53,7 +53,7 @@ export class RedisOrderChangeBus implements OrderChangeBus {
     private readonly logger: Logger,
   ) {}
 
-  async publish(change: OrderStatusChangeEvent): Promise<void> {
+  async publish(change: OrderChange): Promise<void> {
     await this.publisher.publish(this.channel, JSON.stringify(change));
   }
 
@@ -64,9 +64,9 @@ export class RedisOrderChangeBus implements OrderChangeBus {
     this.listening = true;
     this.subscriber.on('message', (channel: string, raw: string) => {
       if (channel !== this.channel) return;
-      let change: OrderStatusChangeEvent;
+      let change: OrderChange;
       try {
-        change = JSON.parse(raw) as OrderStatusChangeEvent;
+        change = JSON.parse(raw) as OrderChange;
       } catch (err) {
         this.logger.warn({ err, channel }, 'ignoring an unreadable order change');
         return;

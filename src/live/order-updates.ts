@@ -2,11 +2,11 @@
 // published after its transaction commits; each subscriber receives only
 // the changes its viewer may see.
 import type { Viewer } from '../auth/tokens.js';
-import { viewerMaySee } from '../orders/order-snapshot.js';
+import { visibleTo } from '../orders/order-access.js';
 import type { OrderStatus } from '../orders/status-machine.js';
 import { EventQueue } from './event-queue.js';
 
-export interface OrderStatusChangeEvent {
+export interface OrderChange {
   orderId: string;
   customerId: string;
   previousStatus: OrderStatus | null;
@@ -19,12 +19,12 @@ export interface OrderStatusChangeEvent {
 interface Subscriber {
   viewer: Viewer;
   orderId: string | undefined;
-  queue: EventQueue<OrderStatusChangeEvent>;
+  queue: EventQueue<OrderChange>;
 }
 
-export function mayReceive(viewer: Viewer, orderId: string | undefined, event: OrderStatusChangeEvent): boolean {
+export function mayReceive(viewer: Viewer, orderId: string | undefined, event: OrderChange): boolean {
   if (orderId !== undefined && event.orderId !== orderId) return false;
-  return viewerMaySee(viewer, event);
+  return visibleTo(viewer, event);
 }
 
 /**
@@ -36,17 +36,17 @@ export class OrderUpdates {
   private readonly subscribers = new Set<Subscriber>();
 
   /** Hands a change to this process's matching subscribers. */
-  deliver(event: OrderStatusChangeEvent): void {
+  deliver(event: OrderChange): void {
     for (const subscriber of this.subscribers) {
       if (mayReceive(subscriber.viewer, subscriber.orderId, event)) subscriber.queue.push(event);
     }
   }
 
-  subscribe(viewer: Viewer, orderId: string | undefined): AsyncIterableIterator<OrderStatusChangeEvent> {
+  subscribe(viewer: Viewer, orderId: string | undefined): AsyncIterableIterator<OrderChange> {
     const subscriber: Subscriber = {
       viewer,
       orderId,
-      queue: new EventQueue<OrderStatusChangeEvent>(() => this.subscribers.delete(subscriber)),
+      queue: new EventQueue<OrderChange>(() => this.subscribers.delete(subscriber)),
     };
     this.subscribers.add(subscriber);
     return subscriber.queue;

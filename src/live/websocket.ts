@@ -19,9 +19,9 @@ import {
 import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearerToken, verifyAccessToken, type TokenSettings, type Viewer } from '../auth/tokens.js';
+import { bearerToken, type Viewer } from '../auth/tokens.js';
 import { UnauthenticatedError } from '../errors.js';
-import { createLoaders, type GraphQLContext, type Services } from '../graphql/context.js';
+import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -68,7 +68,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export function attachGraphQLWebSocket(options: {
   httpServer: Server;
   schema: GraphQLSchema;
-  jwt: TokenSettings;
   services: Services;
   logger: Logger;
   metrics?: SocketObserver;
@@ -88,15 +87,13 @@ export function attachGraphQLWebSocket(options: {
     return false;
   };
 
-  const contextFor = (ctx: Ctx, requestId: string): GraphQLContext => ({
-    requestId,
-    ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-    viewer: ctx.extra.viewer ?? null,
-    authError: null,
-    services,
-    loaders: createLoaders(services),
-    logger: logger.child({ requestId, transport: 'ws' }),
-  });
+  const contextFor = (ctx: Ctx, requestId: string) =>
+    createContext(
+      services,
+      logger,
+      { requestId, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown', transport: 'ws' },
+      { viewer: ctx.extra.viewer ?? null, authError: null },
+    );
 
   const requestIds = new WeakMap<object, string>();
   const format = (ctx: Ctx, id: string, error: GraphQLError): GraphQLFormattedError =>
@@ -111,13 +108,12 @@ export function attachGraphQLWebSocket(options: {
         try {
           const token = socketToken(ctx.connectionParams);
           if (!token) return refuse(ctx, SocketCloseCode.Unauthorized, 'Missing access token');
-          viewer = verifyAccessToken(options.jwt, token);
+          // The same answer as over HTTP: a bad token, or one whose account is gone, is unauthenticated.
+          viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
           throw error;
         }
-        const [user] = await services.auth.getUsers([viewer.userId]);
-        if (!user || user instanceof Error) return refuse(ctx, SocketCloseCode.Forbidden, 'Account not found');
         ctx.extra.viewer = viewer;
         ctx.extra.subscriptionIds = new Set();
         metrics?.wsConnectionOpened();

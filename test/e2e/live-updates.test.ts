@@ -130,10 +130,10 @@ describe('orderStatusChanged', () => {
     expect(sub.events).toEqual([]);
   });
 
-  it('a valid token for an account that does not exist is closed with 4403', async () => {
+  it('a valid token for an account that does not exist is closed with 4401, as HTTP answers UNAUTHENTICATED', async () => {
     const live = connect(`Bearer ${token({ sub: randomUUID(), exp: Math.floor(Date.now() / 1000) + 60 })}`);
     await waitFor('the socket to close', () => live.closed);
-    expect(live.closed!.code).toBe(SocketCloseCode.Forbidden);
+    expect(live.closed!.code).toBe(SocketCloseCode.Unauthorized);
   });
 
   it('the socket closes with 4401 when its token expires', async () => {

@@ -80,7 +80,7 @@ describe.runIf(testServices.rabbitmqUrl)('RabbitMQ unreachable, then back', () =
     expect(await pending()).toBe(0);
 
     await proxy.cut();
-    await waitFor('the app to notice', () => !t.app.eventing.broker.isConnected(), 10_000);
+    await waitFor('the app to notice', () => !t.app.broker.isConnected(), 10_000);
     const placed = [];
     for (let i = 1; i <= 5; i++) placed.push((await place(i)).createOrder);
     for (const order of placed.slice(0, 2)) {
