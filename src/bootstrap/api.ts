@@ -12,13 +12,7 @@ import express from 'express';
 import { Authenticator } from '../auth/authenticate.js';
 import { bearerToken } from '../auth/tokens.js';
 import { UnauthenticatedError } from '../errors.js';
-import {
-  ANONYMOUS,
-  authenticateCaller,
-  createContext,
-  type GraphQLContext,
-  type Services,
-} from '../graphql/context.js';
+import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { createSchema } from '../graphql/schema.js';
 import { operationalRoutes } from '../http/ops-routes.js';
