@@ -2,8 +2,8 @@
 // OrderHistory row, exactly once per event id.
 import type { MessageHandler } from '../src/broker/broker.js';
 import type { Logger } from '../src/logger.js';
-import { parseOrderEvent } from '../src/orders/order-events.js';
-import type { AuditTrail } from '../src/orders/audit-trail.js';
+import { parseOrderEvent } from '../src/orders/index.js';
+import type { AuditTrail } from '../src/orders/index.js';
 
 export function auditHandler(audit: AuditTrail, logger: Logger): MessageHandler {
   return async (delivery) => {

@@ -4,8 +4,8 @@
 import type { MessageHandler } from '../src/broker/broker.js';
 import { Queue } from '../src/broker/topology.js';
 import type { Logger } from '../src/logger.js';
-import type { OrderMoves } from '../src/orders/order-moves.service.js';
-import { parsePaymentProcessed } from '../src/orders/payment-result.js';
+import type { OrderMoves } from '../src/orders/index.js';
+import { parsePaymentProcessed } from '../src/orders/index.js';
 
 export function paymentProcessedHandler(moves: OrderMoves, logger: Logger): MessageHandler {
   return async (delivery) => {

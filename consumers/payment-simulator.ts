@@ -7,8 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Broker, MessageHandler } from '../src/broker/broker.js';
 import { Exchange, RoutingKey } from '../src/broker/topology.js';
 import type { Logger } from '../src/logger.js';
-import { OrderEventType, parseOrderEvent, type OrderCreatedData } from '../src/orders/order-events.js';
-import { PaymentStatus, type PaymentProcessedData } from '../src/orders/payment-result.js';
+import {
+  OrderEventType,
+  parseOrderEvent,
+  type OrderCreatedData,
+  PaymentStatus,
+  type PaymentProcessedData,
+} from '../src/orders/index.js';
 import type { EventEnvelope } from '../src/outbox/envelope.js';
 
 export interface PaymentSimulatorOptions {

@@ -2,7 +2,7 @@
 // the process at start with one line naming the variable (see main.ts).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { normalizeEmail, validatePassword } from './auth/credentials.js';
+import { normalizeEmail, validatePassword } from './auth/index.js';
 
 export class ConfigError extends Error {
   constructor(

@@ -9,8 +9,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { Authenticator } from '../auth/authenticate.js';
-import { bearerToken } from '../auth/tokens.js';
+import { Authenticator, bearerToken } from '../auth/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';

@@ -6,22 +6,25 @@
 import type { Broker } from '../broker/broker.js';
 import { createBroker } from '../broker/create-broker.js';
 import { orderServiceTopology } from '../broker/topology.js';
-import { AuthService } from '../auth/auth.service.js';
+import { AuthService } from '../auth/index.js';
 import { OrderCache } from '../cache/order-cache.js';
-import { CatalogService } from '../catalog/catalog.service.js';
-import { InventoryService } from '../catalog/inventory.service.js';
+import { CatalogService, InventoryService } from '../catalog/index.js';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { createOrm, migrate, pingDatabase, type Orm } from '../db/orm.js';
+import { ENTITIES } from './entities.js';
 import { ShutdownRegistry, type ShutdownPhase } from '../lifecycle/shutdown.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { Readiness } from '../observability/readiness.js';
-import { AuditTrail } from '../orders/audit-trail.js';
-import { CommittedEvents } from '../orders/committed-events.js';
-import { OrderMoves } from '../orders/order-moves.service.js';
-import { OrderPlacement } from '../orders/order-placement.service.js';
-import { loadOrderSnapshot, OrderReads } from '../orders/order-reads.service.js';
+import {
+  AuditTrail,
+  CommittedEvents,
+  OrderMoves,
+  OrderPlacement,
+  loadOrderSnapshot,
+  OrderReads,
+} from '../orders/index.js';
 import { readOutboxBacklog } from '../outbox/backlog.js';
 import { connectSharedState, type SharedState } from '../shared-state.js';
 
@@ -76,7 +79,13 @@ export async function openDatabase(
     url = embedded.url;
     logger.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
   }
-  const orm = await createOrm({ url, readUrls: config.databaseReadUrls, poolSize: config.databasePoolSize, logger });
+  const orm = await createOrm({
+    url,
+    entities: ENTITIES,
+    readUrls: config.databaseReadUrls,
+    poolSize: config.databasePoolSize,
+    logger,
+  });
   shutdown.add('connections', 'database pool', () => orm.close(true));
   if (migrateNow) {
     const applied = await migrate(orm);

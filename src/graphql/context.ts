@@ -2,20 +2,14 @@
 // websocket: who is calling (authenticated once, by auth/authenticate.ts),
 // the services, per-operation loaders and a logger stamped with the request id.
 import DataLoader from 'dataloader';
-import type { AuthService } from '../auth/auth.service.js';
-import type { Authenticator } from '../auth/authenticate.js';
-import type { Viewer } from '../auth/tokens.js';
-import type { User } from '../auth/user.entity.js';
+import type { AuthService, Authenticator, Viewer, User } from '../auth/index.js';
 import type { OrderCache } from '../cache/order-cache.js';
-import type { CatalogService } from '../catalog/catalog.service.js';
+import type { CatalogService } from '../catalog/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { OrderUpdates } from '../live/order-updates.js';
 import type { Logger } from '../logger.js';
-import type { OrderHistory } from '../orders/order-history.entity.js';
-import type { OrderMoves } from '../orders/order-moves.service.js';
-import type { OrderPlacement } from '../orders/order-placement.service.js';
-import type { OrderReads } from '../orders/order-reads.service.js';
+import type { OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
 
 /** What the resolvers may call. */
 export interface Services {

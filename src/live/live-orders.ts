@@ -4,7 +4,7 @@
 // included, and hands it to its subscribers and its cache.
 import type { OrderCache } from '../cache/order-cache.js';
 import type { Logger } from '../logger.js';
-import type { CommittedEvents } from '../orders/committed-events.js';
+import type { CommittedEvents } from '../orders/index.js';
 import type { SharedState } from '../shared-state.js';
 import { OrderUpdates } from './order-updates.js';
 import { liveChangesPublisher } from './publisher.js';

@@ -1,9 +1,9 @@
 // Live order status changes, fanned out to subscribers. Every change is
 // published after its transaction commits; each subscriber receives only
 // the changes its viewer may see.
-import type { Viewer } from '../auth/tokens.js';
-import { visibleTo } from '../orders/order-access.js';
-import type { OrderStatus } from '../orders/status-machine.js';
+import type { Viewer } from '../auth/index.js';
+import { visibleTo } from '../orders/index.js';
+import type { OrderStatus } from '../orders/index.js';
 import { EventQueue } from './event-queue.js';
 
 export interface OrderChange {

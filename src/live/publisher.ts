@@ -3,8 +3,7 @@
 // change on the bus, in commit order.
 import type { OrderCache } from '../cache/order-cache.js';
 import type { Logger } from '../logger.js';
-import type { CommittedEventsListener } from '../orders/committed-events.js';
-import type { AnyOrderEvent } from '../orders/order-events.js';
+import type { CommittedEventsListener, AnyOrderEvent } from '../orders/index.js';
 import type { OrderChangeBus } from './order-change-bus.js';
 import type { OrderChange } from './order-updates.js';
 

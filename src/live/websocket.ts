@@ -19,7 +19,7 @@ import {
 import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearerToken, type Viewer } from '../auth/tokens.js';
+import { bearerToken, type Viewer } from '../auth/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';

@@ -1,8 +1,8 @@
 // Who may see an order: an admin sees every order, a customer their own.
 // The one statement of that rule; reads, moves and live updates all ask it,
 // and someone else's order is NOT_FOUND, exactly like a missing one.
-import { Role } from '../auth/role.js';
-import type { Viewer } from '../auth/tokens.js';
+import { Role } from '../auth/index.js';
+import type { Viewer } from '../auth/index.js';
 import { NotFoundError } from '../errors.js';
 
 export function visibleTo(viewer: Pick<Viewer, 'role' | 'userId'>, order: { customerId: string }): boolean {

@@ -105,6 +105,11 @@ abstract class OrderEvent<T extends OrderEventData> {
     return this.data.orderId;
   }
 
+  /** The outbox keeps the events of one order in order. */
+  get aggregateId(): string {
+    return this.data.orderId;
+  }
+
   abstract toEnvelope(): OrderEventEnvelope;
 
   facts(): OrderEventFacts {

@@ -4,12 +4,12 @@
 // to the outbox in the same transaction and returns stock on cancellation.
 import { LockMode, OptimisticLockError } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { InventoryService } from '../catalog/inventory.service.js';
+import type { InventoryService } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
 import { ConflictError } from '../errors.js';
 import type { EventEnvelope } from '../outbox/envelope.js';
 import { recordProcessed } from '../outbox/inbox.js';
-import { enqueueOrderEvents } from '../outbox/outbox.js';
+import { enqueueEvents } from '../outbox/outbox.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { requireVisible } from './order-access.js';
 import { OrderCancelled, OrderStatusChanged, type AnyOrderEvent, type OrderStatusChangedData } from './order-events.js';
@@ -154,7 +154,7 @@ export class OrderMoves {
       reason,
     };
     const event = to === OrderStatus.CANCELLED ? new OrderCancelled(data) : new OrderStatusChanged(data);
-    enqueueOrderEvents(tx, [event], meta.correlationId);
+    enqueueEvents(tx, [event], meta.correlationId);
     await tx.flush();
     return { order, events: [event] };
   }

@@ -3,12 +3,12 @@
 // idempotency key gets the first order back, even when both race.
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Viewer } from '../auth/tokens.js';
-import type { InventoryService } from '../catalog/inventory.service.js';
+import type { Viewer } from '../auth/index.js';
+import type { InventoryService } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
 import { BadInputError, UnauthenticatedError } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
-import { enqueueOrderEvents } from '../outbox/outbox.js';
+import { enqueueEvents } from '../outbox/outbox.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { OrderCreated } from './order-events.js';
 import { parseCreateOrder, type CreateOrderRequest } from './order-input.js';
@@ -100,7 +100,7 @@ export class OrderPlacement {
       },
       order.createdAt,
     );
-    enqueueOrderEvents(tx, [event], meta.correlationId);
+    enqueueEvents(tx, [event], meta.correlationId);
     await tx.flush();
     return { order, event };
   }

@@ -2,12 +2,12 @@
 // subscribers are told about), lists and history from the database. Every
 // read answers only what the caller may see (order-access.ts).
 import type { FilterQuery } from '@mikro-orm/core';
-import type { Viewer } from '../auth/tokens.js';
+import type { Viewer } from '../auth/index.js';
 import type { OrderCache } from '../cache/order-cache.js';
 import type { Orm } from '../db/orm.js';
 import { ForbiddenError } from '../errors.js';
 import { parsePageSize, type Page } from '../pagination.js';
-import { Role } from '../auth/role.js';
+import { Role } from '../auth/index.js';
 import { requireVisible } from './order-access.js';
 import { OrderHistory } from './order-history.entity.js';
 import { decodeCursor, encodeCursor, parseUuid } from './order-input.js';

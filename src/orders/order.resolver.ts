@@ -1,7 +1,7 @@
 // Orders over GraphQL: parse, authorize, call a service, map the result.
 // Who may see which order is the services' business (order-access.ts).
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { UserType } from '../auth/auth.types.js';
+import { UserType } from '../auth/index.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
 import type { OrderChange } from '../live/order-updates.js';
 import { parseUuid } from './order-input.js';

@@ -1,6 +1,6 @@
 // The order status machine as plain data (SPEC section 2): which moves exist,
 // and who may make each one. Checked once at import by validateMachine().
-import { Role } from '../auth/role.js';
+import { Role } from '../auth/index.js';
 import { InvalidStatusTransitionError } from '../errors.js';
 
 export enum OrderStatus {
