@@ -36,16 +36,23 @@ export interface Api {
 export async function startApi(core: Core): Promise<Api> {
   const { config, logger, metrics } = core;
   const domain = core.services;
-  const updates = await serveLiveChanges({
+  const live = await serveLiveChanges({
     committed: domain.committed,
     shared: core.shared,
     orderCache: domain.orderCache,
     logger,
+    feed: domain.feed,
+    readiness: core.readiness,
+    limits: config.live,
+    pollIntervalMs: config.live.pollIntervalMs,
+    observer: metrics,
   });
+  // After the HTTP drain: subscribers are gone by then.
+  core.onStop('workers', 'change feed tail', () => live.stop());
   const services: Services = {
     ...domain,
     authenticator: new Authenticator(config.jwt, (ids) => domain.auth.existingAccounts(ids)),
-    updates,
+    live: live.fanOut,
     rateLimits: new RateLimits(core.shared.rateLimitStore, config.rateLimits),
   };
 
@@ -112,7 +119,7 @@ export async function startApi(core: Core): Promise<Api> {
           return createContext(
             services,
             logger,
-            { requestId, ip: clientIp(req), transport: 'http' },
+            { requestId, ip: clientIp(req) },
             {
               viewer: null,
               authError: error,
@@ -120,7 +127,7 @@ export async function startApi(core: Core): Promise<Api> {
           );
         }
         const caller = await authenticateCaller(services.authenticator, token);
-        return createContext(services, logger, { requestId, ip: clientIp(req), transport: 'http' }, caller);
+        return createContext(services, logger, { requestId, ip: clientIp(req) }, caller);
       },
     }),
   );

@@ -19,6 +19,7 @@ import { Metrics } from '../observability/metrics.js';
 import { Readiness } from '../observability/readiness.js';
 import {
   AuditTrail,
+  ChangeFeed,
   CommittedEvents,
   OrderMoves,
   OrderPlacement,
@@ -37,6 +38,8 @@ export interface DomainServices {
   moves: OrderMoves;
   reads: OrderReads;
   audit: AuditTrail;
+  /** The change feed live subscribers are served from. */
+  feed: ChangeFeed;
   orderCache: OrderCache;
   /** Told about every order change this process commits. */
   committed: CommittedEvents;
@@ -112,7 +115,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
     );
 
     // A consumer process only publishes changes; an API instance also receives them.
-    const shared = await connectSharedState(config, logger, { receiveChanges: role === 'api' });
+    const shared = await connectSharedState(config, logger, { receiveChanges: role === 'api', observer: metrics });
     shutdown.add('connections', 'redis', () => shared.close());
     readiness.register({
       name: 'redis',
@@ -150,6 +153,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       moves: new OrderMoves(orm, inventory, committed),
       reads: new OrderReads(orm, orderCache),
       audit: new AuditTrail(orm),
+      feed: new ChangeFeed(orm),
       orderCache,
       committed,
     };

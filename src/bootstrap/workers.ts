@@ -46,6 +46,29 @@ export async function startWorkers(
     subscriptions.set(consumer.queue, await broker.consume(consumer.queue, handler, { prefetch: consumer.prefetch }));
   }
   relay.start();
+  startFeedPruning(core);
   logger.info({ broker: broker.kind, consumers: [...subscriptions.keys()] }, 'outbox relay and consumers running');
   return { relay, subscriptions };
 }
+
+/** Changes older than LIVE_RETENTION leave the feed every few minutes (whichever workers run it: deleting twice is harmless). */
+function startFeedPruning(core: Core): void {
+  const log = core.logger.child({ component: 'change-feed' });
+  const prune = async () => {
+    try {
+      let deleted = 0;
+      for (let batch = await core.services.feed.prune(core.config.live.retentionMs); batch > 0;) {
+        deleted += batch;
+        batch = await core.services.feed.prune(core.config.live.retentionMs);
+      }
+      if (deleted > 0) log.info({ deleted }, 'pruned changes older than LIVE_RETENTION');
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not prune the change feed');
+    }
+  };
+  const timer = setInterval(() => void prune(), PRUNE_EVERY_MS);
+  timer.unref();
+  core.onStop('workers', 'change feed pruning', async () => clearInterval(timer));
+}
+
+const PRUNE_EVERY_MS = 5 * 60_000;

@@ -7,9 +7,10 @@ import type { OrderCache } from '../cache/order-cache.js';
 import type { CatalogService } from '../catalog/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
-import type { OrderUpdates } from '../live/order-updates.js';
+import type { LiveFanOut } from '../live/fan-out.js';
+import type { LiveConnection } from '../live/subscription.js';
 import type { Logger } from '../logger.js';
-import type { OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
+import type { ChangeFeed, OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
 
 /** What the resolvers may call. */
 export interface Services {
@@ -19,7 +20,8 @@ export interface Services {
   placement: OrderPlacement;
   moves: OrderMoves;
   reads: OrderReads;
-  updates: OrderUpdates;
+  feed: ChangeFeed;
+  live: LiveFanOut;
   orderCache: OrderCache;
   rateLimits: RateLimits;
 }
@@ -40,6 +42,8 @@ export interface GraphQLContext extends Caller {
   services: Services;
   loaders: ReturnType<typeof createLoaders>;
   logger: Logger;
+  /** The websocket an operation runs on; null over HTTP. */
+  connection: LiveConnection | null;
 }
 
 /** Authenticates a presented token (or none) without failing the request: public operations still run. */
@@ -56,7 +60,7 @@ export async function authenticateCaller(authenticator: Authenticator, token: st
 export function createContext(
   services: Services,
   logger: Logger,
-  request: { requestId: string; ip: string; transport: 'http' | 'ws' },
+  request: { requestId: string; ip: string; connection?: LiveConnection },
   caller: Caller,
 ): GraphQLContext {
   return {
@@ -67,10 +71,9 @@ export function createContext(
     services,
     loaders: createLoaders(services),
     logger: logger.child(
-      request.transport === 'http'
-        ? { requestId: request.requestId }
-        : { requestId: request.requestId, transport: 'ws' },
+      request.connection ? { requestId: request.requestId, transport: 'ws' } : { requestId: request.requestId },
     ),
+    connection: request.connection ?? null,
   };
 }
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   GraphQLError,
   getOperationAST,
@@ -62,6 +63,17 @@ export function socketToken(params: Record<string, unknown> | undefined): string
   return /^bearer\s/i.test(raw.trim()) ? bearerToken(raw.trim()) : raw.trim();
 }
 
+/** A GraphQL error with the code Apollo gives the same mistake over HTTP. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 // setTimeout fires at once for delays over 2^31-1 ms; no access token lives that long, but be safe.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -91,7 +103,14 @@ export function attachGraphQLWebSocket(options: {
     createContext(
       services,
       logger,
-      { requestId, ip: ctx.extra.request.socket.remoteAddress ?? 'unknown', transport: 'ws' },
+      {
+        requestId,
+        ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        connection: {
+          bufferedBytes: () => ctx.extra.socket.bufferedAmount,
+          close: (code, reason) => ctx.extra.socket.close(code, reason),
+        },
+      },
       { viewer: ctx.extra.viewer ?? null, authError: null },
     );
 
@@ -118,8 +137,9 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.subscriptionIds = new Set();
         metrics?.wsConnectionOpened();
         requestIds.set(ctx, randomUUID());
+        // Its own code, which the stock client retries (refreshing its token): see close-codes.ts.
         ctx.extra.expiryTimer = setTimeout(
-          () => ctx.extra.socket.close(SocketCloseCode.Unauthorized, 'Access token has expired'),
+          () => ctx.extra.socket.close(SocketCloseCode.AccessTokenExpired, 'Access token has expired'),
           Math.min(Math.max(0, viewer.expiresAt - Date.now()), MAX_TIMER_MS),
         );
         return true;
@@ -145,12 +165,17 @@ export function attachGraphQLWebSocket(options: {
         try {
           document = parse(payload.query);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
           throw error;
         }
-        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost.
+        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost;
+        // a mistake in the document gets the code it gets over HTTP, never a masked internal error.
         const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) {
+          return errors.map((e) =>
+            e.originalError ? e : withCode(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED),
+          );
+        }
         let cost: number;
         try {
           cost = assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);

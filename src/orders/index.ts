@@ -1,6 +1,15 @@
 // What the rest of the service may use of orders: the services that place,
 // move and read them, their events, and the rule of who may see one.
 export { AuditTrail } from './audit-trail.js';
+export {
+  ChangeFeed,
+  compareKeys,
+  decodeFeedCursor,
+  FEED_START,
+  type FeedKey,
+  type FeedScope,
+  type OrderChange,
+} from './change-feed.js';
 export { CommittedEvents, type CommittedEventsListener, type RequestMeta } from './committed-events.js';
 export { visibleTo } from './order-access.js';
 export {

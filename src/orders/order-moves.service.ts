@@ -9,9 +9,9 @@ import type { Orm } from '../db/orm.js';
 import { ConflictError } from '../errors.js';
 import type { EventEnvelope } from '../outbox/envelope.js';
 import { recordProcessed } from '../outbox/inbox.js';
-import { enqueueEvents } from '../outbox/outbox.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { requireVisible } from './order-access.js';
+import { persistEvents } from './persist-events.js';
 import { OrderCancelled, OrderStatusChanged, type AnyOrderEvent, type OrderStatusChangedData } from './order-events.js';
 import { parseExpectedVersion, parseReason, parseUuid } from './order-input.js';
 import { Order } from './order.entity.js';
@@ -107,11 +107,12 @@ export class OrderMoves {
     message: { consumer: string; correlationId: string | null },
   ): Promise<PaymentOutcome> {
     const result = await this.inTransaction(false, async (tx) => {
+      // The order row first, before the inbox: see change-feed.ts on why a change locks its order first.
+      const order = await tx.findOne(Order, { id: payment.data.orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!order) throw new UnknownOrderError(payment.data.orderId);
       if (!(await recordProcessed(tx, message.consumer, payment.id))) {
         return { outcome: { kind: 'duplicate' } as PaymentOutcome, change: null };
       }
-      const order = await tx.findOne(Order, { id: payment.data.orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!order) throw new UnknownOrderError(payment.data.orderId);
       const decision = decidePayment(
         { status: order.status, totalMinor: order.totalMinor, currency: order.currency, ownerId: order.customer.id },
         payment.data,
@@ -154,7 +155,7 @@ export class OrderMoves {
       reason,
     };
     const event = to === OrderStatus.CANCELLED ? new OrderCancelled(data) : new OrderStatusChanged(data);
-    enqueueEvents(tx, [event], meta.correlationId);
+    await persistEvents(tx, [event], meta);
     await tx.flush();
     return { order, events: [event] };
   }

@@ -8,11 +8,11 @@ import type { InventoryService } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
 import { BadInputError, UnauthenticatedError } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
-import { enqueueEvents } from '../outbox/outbox.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { OrderCreated } from './order-events.js';
 import { parseCreateOrder, type CreateOrderRequest } from './order-input.js';
 import { Order, OrderItem } from './order.entity.js';
+import { persistEvents } from './persist-events.js';
 
 export class OrderPlacement {
   constructor(
@@ -100,7 +100,7 @@ export class OrderPlacement {
       },
       order.createdAt,
     );
-    enqueueEvents(tx, [event], meta.correlationId);
+    await persistEvents(tx, [event], meta);
     await tx.flush();
     return { order, event };
   }

@@ -2,9 +2,10 @@
 // Who may see which order is the services' business (order-access.ts).
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { UserType } from '../auth/index.js';
+import { BadInputError } from '../errors.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
-import type { OrderChange } from '../live/order-updates.js';
-import { parseUuid } from './order-input.js';
+import { SocketCloseCode } from '../live/close-codes.js';
+import { decodeFeedCursor, type FeedKey, type OrderChange } from './change-feed.js';
 import { userActor } from './status-machine.js';
 import {
   CancelOrderInput,
@@ -78,28 +79,52 @@ export class OrderResolver {
   }
 
   @Subscription(() => OrderStatusChange, {
-    description: 'Changes of one order, or of every order the caller may see when no id is given.',
-    subscribe: ({ args, context }) => {
+    description:
+      'Changes of one order, or of every order the caller may see when no id is given. With `after` (a cursor of ' +
+      'an earlier change), first every change since then, then live. An order the caller may not see is NOT_FOUND.',
+    subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
-      const orderId = typeof args.orderId === 'string' ? parseUuid(args.orderId, 'orderId') : undefined;
-      return ctx.services.updates.subscribe(viewer, orderId);
+      const connection = ctx.connection;
+      if (!connection) throw new BadInputError('Subscriptions run over the websocket (graphql-ws) only');
+      let orderId: string | undefined;
+      if (typeof args.orderId === 'string') {
+        // As order(id) answers: NOT_FOUND for a missing order and for someone else's.
+        orderId = (await ctx.services.reads.order(viewer, args.orderId)).id;
+      }
+      let after: FeedKey | undefined;
+      if (typeof args.after === 'string') {
+        after = decodeFeedCursor(args.after);
+        await ctx.services.feed.assertResumable(after);
+      }
+      return ctx.services.live.subscribe(viewer, { orderId, after, connection });
     },
   })
   async orderStatusChanged(
     @Root() change: OrderChange,
     @Ctx() ctx: GraphQLContext,
     @Arg('orderId', () => ID, { nullable: true }) _orderId?: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this cursor.' }) _after?: string | null,
   ): Promise<OrderStatusChange> {
+    const viewer = requireViewer(ctx);
     // The socket's context lives as long as the subscription: drop what its loaders remember of this order.
     ctx.loaders.historyByOrderId.clear(change.orderId);
-    const order = await ctx.services.reads.orderOfChange(requireViewer(ctx), change);
+    let order;
+    try {
+      order = await ctx.services.reads.orderOfChange(viewer, change);
+    } catch (error) {
+      // Never an error in place of a change: the subscriber resumes from its last cursor instead.
+      ctx.connection?.close(SocketCloseCode.TryAgainLater, 'Could not load the changed order: resume later');
+      throw error;
+    }
     return Object.assign(new OrderStatusChange(), {
       order: OrderType.fromSnapshot(order),
       previousStatus: change.previousStatus,
       status: change.status,
-      changedAt: new Date(change.changedAt),
+      changedAt: change.changedAt,
       actor: change.actor,
+      version: change.version,
+      cursor: change.cursor,
     });
   }
 }

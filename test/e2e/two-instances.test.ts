@@ -50,7 +50,7 @@ describe.runIf(testServices.redisUrl)('two instances over one Redis', () => {
     const live = liveClient(b.app.url, `Bearer ${customer.token}`);
     open.push(live);
     const sub = subscribe(live, OrderStatusChangedDocument, { orderId });
-    await waitFor('the subscription on B', () => b.app.services.updates.size > 0);
+    await waitFor('the subscription on B', () => b.app.services.live.size > 0);
 
     await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId, status: 'PAID' } });
     await waitFor('the event on B', () => sub.events.length > 0, 1_000);
@@ -65,7 +65,7 @@ describe.runIf(testServices.redisUrl)('two instances over one Redis', () => {
     const live = liveClient(b.app.url, `Bearer ${customer.token}`);
     open.push(live);
     const sub = subscribe(live, OrderStatusChangedDocument, {});
-    await waitFor('the subscription on B', () => b.app.services.updates.size > 0);
+    await waitFor('the subscription on B', () => b.app.services.live.size > 0);
 
     // What a consumers process builds: its own core, publishing after commit.
     const logger = createLogger('silent');
