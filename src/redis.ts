@@ -23,7 +23,8 @@ export function createRedis(settings: RedisSettings, role: RedisRole, logger: Lo
   const log = logger.child({ component: 'redis', role });
   const client = new Redis(settings.url, {
     keyPrefix: settings.keyPrefix,
-    connectionName: `order-service:${role}`,
+    // The key prefix names the deployment: an operator (or a test) can tell its connections apart.
+    connectionName: `order-service:${role}:${settings.keyPrefix}`,
     enableOfflineQueue: false,
     maxRetriesPerRequest: role === 'subscriber' ? null : 1,
     commandTimeout: role === 'subscriber' ? undefined : settings.commandTimeoutMs,
