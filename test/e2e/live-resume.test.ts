@@ -7,7 +7,7 @@ import pg from 'pg';
 import { Role } from '../../src/auth/index.js';
 import { OrderStatus } from '../../src/orders/index.js';
 import { OrderStatusChangedDocument, RefreshTokenDocument, RegisterDocument } from '../generated/graphql.js';
-import { addProduct, adminClient, startTestApp, uniqueEmail, type TestApp } from '../support/harness.js';
+import { addProduct, startTestApp, uniqueEmail, type TestApp } from '../support/harness.js';
 import { liveClient, subscribe, waitFor } from '../support/live.js';
 import { changesInDatabase, recorded, trackChanges, versionsByOrder, type Tracker } from '../support/tracker.js';
 
