@@ -4,7 +4,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/index.js';
-import { rateLimitMiddleware } from '../limits/rate-limits.js';
+import { rateLimitMiddleware } from './rate-limit-middleware.js';
 import { CatalogResolver } from '../catalog/index.js';
 import { OrderResolver } from '../orders/index.js';
 
