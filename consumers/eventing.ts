@@ -12,11 +12,14 @@ import type { Logger } from '../src/logger.js';
 import type { OrderService } from '../src/orders/order.service.js';
 import { OutboxRelay, type RelayOptions } from '../src/outbox/relay.js';
 import { auditHandler } from './audit.consumer.js';
+import { NotificationIntake } from '../src/notifications/intake.js';
+import type { NotificationObserver } from '../src/notifications/dispatcher.js';
+import { notificationsHandler, startNotificationDispatchers } from './notifications.consumer.js';
 import { paymentProcessedHandler } from './payment-processed.consumer.js';
 import { paymentSimulatorHandler } from './payment-simulator.js';
 
 /** Unacknowledged messages a consumer holds at once. */
-export const PREFETCH = { paymentProcessed: 10, audit: 50, paymentSimulator: 50 } as const;
+export const PREFETCH = { paymentProcessed: 10, audit: 50, paymentSimulator: 50, notifications: 20 } as const;
 
 export interface Eventing {
   broker: Broker;
@@ -31,7 +34,13 @@ export interface Eventing {
 export interface EventingOptions {
   config: Pick<
     Config,
-    'rabbitmqUrl' | 'runConsumers' | 'paymentSimulator' | 'paymentSimulatorDelayMs' | 'paymentSimulatorFailureRate'
+    | 'rabbitmqUrl'
+    | 'runConsumers'
+    | 'paymentSimulator'
+    | 'paymentSimulatorDelayMs'
+    | 'paymentSimulatorFailureRate'
+    | 'notifications'
+    | 'dataDir'
   >;
   orm: Orm;
   orders: OrderService;
@@ -40,7 +49,7 @@ export interface EventingOptions {
   role: 'api' | 'consumers';
   relay?: RelayOptions;
   /** Counts consumed, retried and dead-lettered messages per queue. */
-  metrics?: DeliveryObserver;
+  metrics?: DeliveryObserver & NotificationObserver;
 }
 
 export async function startEventing(options: EventingOptions): Promise<Eventing> {
@@ -62,6 +71,13 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
   const relay = new OutboxRelay(orm, broker, options.logger.child({ component: 'outbox-relay' }), options.relay);
   orders.onChange(() => relay.wake());
   const subscriptions = new Map<string, Subscription>();
+  const notifications = startNotificationDispatchers({
+    orm,
+    config: config.notifications,
+    dataDir: config.dataDir,
+    logger: options.logger,
+    metrics: options.metrics,
+  });
   const consume = (queue: string, handler: MessageHandler, prefetch: number) =>
     broker.consume(queue, observed(queue, handler, options.metrics), { prefetch });
   try {
@@ -70,6 +86,14 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
       await consume(Queue.PAYMENT_PROCESSED, paymentProcessedHandler(orders, logger), PREFETCH.paymentProcessed),
     );
     subscriptions.set(Queue.AUDIT, await consume(Queue.AUDIT, auditHandler(orders, logger), PREFETCH.audit));
+    subscriptions.set(
+      Queue.NOTIFICATIONS,
+      await consume(
+        Queue.NOTIFICATIONS,
+        notificationsHandler(new NotificationIntake(orm, options.metrics), notifications, logger),
+        PREFETCH.notifications,
+      ),
+    );
     if (simulate) {
       const simulator = { delayMs: config.paymentSimulatorDelayMs, failureRate: config.paymentSimulatorFailureRate };
       subscriptions.set(
@@ -83,6 +107,7 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
       logger.info(simulator, 'payment simulator on: orders are paid by themselves');
     }
   } catch (error) {
+    await notifications.stop();
     await broker.close();
     throw error;
   }
@@ -95,6 +120,7 @@ export async function startEventing(options: EventingOptions): Promise<Eventing>
     subscriptions,
     async stop() {
       await Promise.all([...subscriptions.values()].map((s) => s.cancel()));
+      await notifications.stop();
       await relay.stop();
       await broker.close();
     },

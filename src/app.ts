@@ -33,6 +33,8 @@ import { Metrics } from './observability/metrics.js';
 import { Readiness } from './observability/readiness.js';
 import { currentCorrelationId } from './observability/request-scope.js';
 import { OrderService } from './orders/order.service.js';
+import { NotificationService } from './notifications/notification.service.js';
+import { WebhookEndpointService } from './notifications/webhook-endpoint.service.js';
 import { readOutboxBacklog } from './outbox/backlog.js';
 import { connectSharedState } from './shared-state.js';
 import { startEventing, type Eventing } from '../consumers/eventing.js';
@@ -105,7 +107,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       metrics,
     });
     const rateLimits = new RateLimits(shared.rateLimitStore, config.rateLimits);
-    const services: Services = { auth, catalog, orders, ...live, rateLimits };
+    const notifications = new NotificationService(orm);
+    const webhooks = new WebhookEndpointService(orm, {
+      allowPrivateTargets: config.notifications.webhookAllowPrivateTargets,
+    });
+    const services: Services = { auth, catalog, orders, ...live, rateLimits, notifications, webhooks };
     const eventing = await startEventing({ config, orm, orders, logger, role: 'api', metrics });
     // Consumers finish and ack the message in hand, the relay its batch, then the broker connection closes.
     shutdown.add('workers', 'relay and consumers', () => eventing.stop());

@@ -11,8 +11,25 @@ import { Product } from '../catalog/product.entity.js';
 import { Order, OrderItem } from '../orders/order.entity.js';
 import { OrderHistory } from '../orders/order-history.entity.js';
 import { OutboxMessage, ProcessedMessage } from '../outbox/outbox.entity.js';
+import { DeliveryAttempt, NotificationDelivery } from '../notifications/delivery.entity.js';
+import { Notification, NotificationPreference } from '../notifications/notification.entity.js';
+import { WebhookEndpoint } from '../notifications/webhook-endpoint.entity.js';
 
-export const ENTITIES = [User, RefreshToken, Product, Order, OrderItem, OrderHistory, OutboxMessage, ProcessedMessage];
+export const ENTITIES = [
+  User,
+  RefreshToken,
+  Product,
+  Order,
+  OrderItem,
+  OrderHistory,
+  OutboxMessage,
+  ProcessedMessage,
+  Notification,
+  NotificationPreference,
+  WebhookEndpoint,
+  NotificationDelivery,
+  DeliveryAttempt,
+];
 
 export type Orm = MikroORM;
 

@@ -9,6 +9,8 @@ import type { RateLimits } from '../limits/rate-limits.js';
 import type { OrderUpdates } from '../live/order-updates.js';
 import type { OrderHistory } from '../orders/order-history.entity.js';
 import type { OrderService } from '../orders/order.service.js';
+import type { NotificationService } from '../notifications/notification.service.js';
+import type { WebhookEndpointService } from '../notifications/webhook-endpoint.service.js';
 import type { Logger } from '../logger.js';
 
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   updates: OrderUpdates;
   orderCache: OrderCache;
   rateLimits: RateLimits;
+  notifications: NotificationService;
+  webhooks: WebhookEndpointService;
 }
 
 export interface GraphQLContext {

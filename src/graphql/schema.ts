@@ -7,10 +7,11 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { rateLimitMiddleware } from '../limits/rate-limits.js';
 import { CatalogResolver } from '../catalog/catalog.resolver.js';
 import { OrderResolver } from '../orders/order.resolver.js';
+import { NotificationResolver } from '../notifications/notification.resolver.js';
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, CatalogResolver, OrderResolver],
+    resolvers: [AuthResolver, CatalogResolver, OrderResolver, NotificationResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (one place for every transport).
     validate: false,
