@@ -261,6 +261,13 @@ export function parseRetrySchedule(variable: string, raw: string): number[] {
   return steps.map((step) => Math.round(parseDurationSeconds(variable, step) * 1000));
 }
 
+function parseWebhookTimeout(raw: string | undefined): number {
+  const ms = Math.round(parseDurationSeconds('WEBHOOK_TIMEOUT', raw || '10s') * 1000);
+  // A dispatcher's lease is three times this: a longer wait would let a second dispatcher send again.
+  if (ms > 60_000) throw new ConfigError('WEBHOOK_TIMEOUT', 'must be at most 60s');
+  return ms;
+}
+
 function loadNotificationsConfig(env: Env): NotificationsConfig {
   const mailFrom = env.MAIL_FROM?.trim() || 'Order service <no-reply@localhost>';
   if (!MAIL_FROM.test(mailFrom)) {
@@ -275,6 +282,6 @@ function loadNotificationsConfig(env: Env): NotificationsConfig {
       env.WEBHOOK_RETRY_SCHEDULE || '5s,30s,2m,10m,1h,6h',
     ),
     webhookAllowPrivateTargets: parseBoolean('WEBHOOK_ALLOW_PRIVATE_TARGETS', env.WEBHOOK_ALLOW_PRIVATE_TARGETS, false),
-    webhookTimeoutMs: Math.round(parseDurationSeconds('WEBHOOK_TIMEOUT', env.WEBHOOK_TIMEOUT || '10s') * 1000),
+    webhookTimeoutMs: parseWebhookTimeout(env.WEBHOOK_TIMEOUT),
   };
 }
