@@ -3,11 +3,13 @@
 // `orders` exchange: redeliveries, outages, retries, giving up, and a
 // channel lost between the commit and the ack.
 import { randomUUID } from 'node:crypto';
+import { ConnectionException } from '@mikro-orm/core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange, Queue } from '../src/broker/topology.js';
 import { createLogger } from '../src/logger.js';
 import { NotificationIntake } from '../src/notifications/intake.js';
+import { UnknownOrderError } from '../src/orders/order.service.js';
 import {
   CreateOrderDocument,
   CreateWebhookEndpointDocument,
@@ -191,6 +193,8 @@ describe('the notifications consumer', () => {
       version: 4,
       actor: 'system:shipping',
     });
+    // Delivered a moment after shipped (in-app lists newest first by when it happened).
+    delivered.occurredAt = new Date(Date.parse(shipped.occurredAt) + 1000).toISOString();
     await publish(shipped);
     await publish(delivered);
 
@@ -206,7 +210,7 @@ describe('the notifications consumer', () => {
     await waitFor('the delivery email', () => emailsAbout(customer.email, `Order ${ref} delivered`).length === 1);
     const inApp = await waitFor('both in-app notifications', async () => {
       const list = await inAppFor(customer);
-      return list.some((n) => n.type === 'ORDER_DELIVERED') ? list : undefined;
+      return list.length === 3 ? list : undefined;
     });
     expect(inApp.map((n) => n.type)).toEqual(['ORDER_DELIVERED', 'ORDER_SHIPPED', 'ORDER_PLACED']);
     expect(inApp[1]?.body).toContain('with DHL (tracking number JD0123456789)');
@@ -464,5 +468,41 @@ describe('the notifications consumer', () => {
       await deleteEndpoint(endpoint.id);
       await receiver.close();
     }
+  });
+});
+
+describe('errors the handler passes to the broker', () => {
+  const delivery = (content: Buffer) => ({
+    queue: Queue.NOTIFICATIONS,
+    exchange: Exchange.ORDERS,
+    routingKey: 'order.status_changed',
+    messageId: 'm',
+    correlationId: undefined,
+    content,
+    attempt: 1,
+    redelivered: false,
+  });
+  const failingWith = (error: Error) =>
+    notificationsHandler(
+      { record: () => Promise.reject(error) } as unknown as NotificationIntake,
+      { wake: () => undefined },
+      createLogger('silent'),
+    );
+  const body = Buffer.from(JSON.stringify(paidEvent(randomUUID(), randomUUID())));
+
+  it('marks a lost database connection transient: it says nothing about the message', async () => {
+    const error = await failingWith(new ConnectionException(new Error('connection terminated')))(delivery(body)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ transient: true });
+  });
+
+  it('leaves an unknown order and a malformed body counting toward the dead-letter bound', async () => {
+    const unknown = await failingWith(new UnknownOrderError('x'))(delivery(body)).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(UnknownOrderError);
+    expect((unknown as { transient?: boolean }).transient).toBeUndefined();
+    const malformed = await failingWith(new Error('unused'))(delivery(Buffer.from('{'))).catch((e: unknown) => e);
+    expect(malformed).toMatchObject({ code: 'MALFORMED_MESSAGE' });
+    expect((malformed as { transient?: boolean }).transient).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
 // endpoint (notifications/intake.ts); the dispatchers started here send those
 // with retries, each channel on its own (notifications/dispatcher.ts).
 import { join } from 'node:path';
+import { ConnectionException, DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
 import type { MessageHandler } from '../src/broker/broker.js';
 import { Queue } from '../src/broker/topology.js';
 import type { NotificationsConfig } from '../src/config.js';
@@ -27,10 +28,11 @@ export function notificationsHandler(
 ): MessageHandler {
   return async (delivery) => {
     const event = parseNotifiableEvent(delivery.content);
-    const result = await intake.record(event, delivery.content, {
-      consumer: Queue.NOTIFICATIONS,
-      correlationId: delivery.correlationId ?? null,
-    });
+    const result = await intake
+      .record(event, delivery.content, { consumer: Queue.NOTIFICATIONS, correlationId: delivery.correlationId ?? null })
+      .catch((error: unknown) => {
+        throw markTransient(error);
+      });
     const log = { messageId: event.envelope.id, type: event.type, orderId: event.envelope.data.orderId };
     if (result.kind === 'duplicate') {
       logger.debug(log, 'notifications: event already recorded');
@@ -39,6 +41,19 @@ export function notificationsHandler(
     logger.debug({ ...log, ...result }, 'notifications recorded');
     dispatchers.wake();
   };
+}
+
+/**
+ * A database that is unreachable or busy says nothing about the message: such
+ * errors are retried without counting toward the poison bound (once the broker
+ * honours `transient`); an unknown order or a malformed body still does.
+ */
+function markTransient(error: unknown): unknown {
+  const passing =
+    error instanceof ConnectionException ||
+    error instanceof DeadlockException ||
+    error instanceof LockWaitTimeoutException;
+  return passing ? Object.assign(error, { transient: true }) : error;
 }
 
 export interface NotificationDispatchers {

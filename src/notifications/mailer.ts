@@ -52,7 +52,7 @@ function smtpMailer(smtpUrl: string, mailFrom: string): Mailer {
     url: smtpUrl,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    socketTimeout: 20_000,
   });
   return {
     kind: 'smtp',
