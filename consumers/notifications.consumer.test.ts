@@ -256,6 +256,41 @@ describe('the notifications consumer', () => {
     }
   });
 
+  it('an email the server refuses for good (5xx) is given up at once, kept as failed, and replayable', async () => {
+    const before = await notificationCounts(t.app.metrics);
+    const { order, customer } = await placeOrder();
+    await waitFor('the order-placed email', () => mail.to(customer.email).length === 1);
+    mail.refused.add(customer.email);
+    const event = paidEvent(order.id, customer.id);
+    await publish(event);
+    const failed = await waitFor('the email to be given up', async () => {
+      const [row] = await t.app.orm.em
+        .fork()
+        .execute<{ status: string; attempts: number; last_error: string }[]>(
+          `select status, attempts, last_error from notification_deliveries where event_id = ? and channel = 'EMAIL'`,
+          [event.id],
+        );
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(failed.attempts).toBe(1);
+    expect(failed.last_error).toMatch(/550/);
+    const after = await notificationCounts(t.app.metrics);
+    expect(after.email.failed - before.email.failed).toBe(1);
+
+    // The replay docs/events.md gives, once the mailbox works again.
+    mail.refused.delete(customer.email);
+    await t.app.orm.em.fork().execute(
+      `update notification_deliveries
+       set status = 'pending', attempts = 0, next_attempt_at = now(), failed_at = null
+       where channel = 'EMAIL' and status = 'failed'
+         and failed_at > now() - interval '1 day'`,
+    );
+    const subject = `Payment received for order ${order.id.slice(0, 8).toUpperCase()}`;
+    await waitFor('the replayed email', () => emailsAbout(customer.email, subject).length === 1);
+    await settle(300);
+    expect(emailsAbout(customer.email, subject)).toHaveLength(1);
+  });
+
   it('an endpoint answering 500 then 200 gets the event on the third try; the attempts are listed', async () => {
     let calls = 0;
     const receiver = await startWebhookReceiver(() => (++calls <= 2 ? 500 : 200));

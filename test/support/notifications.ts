@@ -13,15 +13,22 @@ export interface TestMailServer {
   messages: ParsedMail[];
   /** Messages whose To is `address`. */
   to(address: string): ParsedMail[];
+  /** Recipients refused for good (SMTP 550) while they are in here. */
+  refused: Set<string>;
   close(): Promise<void>;
 }
 
 export async function startMailServer(): Promise<TestMailServer> {
   const messages: ParsedMail[] = [];
+  const refused = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!refused.has(address.address)) return callback();
+      callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (mail) => {
@@ -38,6 +45,7 @@ export async function startMailServer(): Promise<TestMailServer> {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    refused,
     to: (address) => messages.filter((m) => addressesOf(m).includes(address)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
