@@ -172,14 +172,17 @@ export class DeliveryDispatcher {
     });
   }
 
-  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+  /** Under the correlation id of the request that caused the event: every log line of the delivery carries it. */
+  private deliver(delivery: ClaimedDelivery): Promise<void> {
+    return withCorrelationId(delivery.correlation_id ?? delivery.event_id, () => this.deliverInScope(delivery));
+  }
+
+  private async deliverInScope(delivery: ClaimedDelivery): Promise<void> {
     const started = Date.now();
     const attemptedAt = new Date(started);
     let outcome: AttemptOutcome;
     try {
-      outcome = await withCorrelationId(delivery.correlation_id ?? delivery.event_id, () =>
-        this.strategy.send(delivery),
-      );
+      outcome = await this.strategy.send(delivery);
     } catch (error) {
       outcome = { ok: false, permanent: false, statusCode: null, error: errorSummary(error) };
     }
