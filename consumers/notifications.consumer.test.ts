@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange, Queue } from '../src/broker/topology.js';
 import { createLogger } from '../src/logger.js';
 import { NotificationIntake } from '../src/notifications/intake.js';
-import { UnknownOrderError } from '../src/orders/order.service.js';
+import { UnknownOrderError } from '../src/orders/index.js';
 import {
   CreateOrderDocument,
   CreateWebhookEndpointDocument,
@@ -95,7 +95,7 @@ function paidEvent(orderId: string, customerId: string, id?: string) {
 }
 
 async function publish(event: Envelope, correlationId: string | null = 'corr-notifications-test') {
-  await t.app.eventing.broker.publish({
+  await t.app.broker.publish({
     exchange: Exchange.ORDERS,
     routingKey: event.type,
     messageId: event.id,
@@ -461,7 +461,7 @@ describe('the notifications consumer', () => {
   it('a channel dropped between the commit and the ack: redelivered, and still one of each', async () => {
     const receiver = await startWebhookReceiver();
     const endpoint = await registerEndpoint(receiver, ['order.status_changed']);
-    await t.app.eventing.subscriptions.get(Queue.NOTIFICATIONS)?.cancel();
+    await t.app.workers?.subscriptions.get(Queue.NOTIFICATIONS)?.cancel();
     const handle = notificationsHandler(
       new NotificationIntake(t.app.orm),
       { wake: () => undefined },
@@ -469,7 +469,7 @@ describe('the notifications consumer', () => {
     );
     const seen: { messageId: string | undefined; redelivered: boolean }[] = [];
     let dropped = false;
-    const subscription = await t.app.eventing.broker.consume(
+    const subscription = await t.app.broker.consume(
       Queue.NOTIFICATIONS,
       async (delivery) => {
         seen.push({ messageId: delivery.messageId, redelivered: delivery.redelivered });

@@ -10,16 +10,17 @@ import { Queue } from '../src/broker/topology.js';
 import type { NotificationsConfig } from '../src/config.js';
 import type { Orm } from '../src/db/orm.js';
 import type { Logger } from '../src/logger.js';
-import { emailStrategy, webhookStrategy } from '../src/notifications/channels.js';
 import {
+  createMailer,
   DeliveryDispatcher,
+  emailStrategy,
+  parseNotifiableEvent,
+  webhookStrategy,
   type DispatcherOptions,
+  type NotificationIntake,
   type NotificationObserver,
-} from '../src/notifications/dispatcher.js';
-import type { NotificationIntake } from '../src/notifications/intake.js';
-import { createMailer } from '../src/notifications/mailer.js';
-import { parseNotifiableEvent } from '../src/notifications/order-event-feed.js';
-import type { Resolver } from '../src/notifications/webhook-targets.js';
+  type Resolver,
+} from '../src/notifications/index.js';
 
 export function notificationsHandler(
   intake: NotificationIntake,

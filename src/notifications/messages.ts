@@ -4,9 +4,9 @@
 // the same blocks, so the two never say different things).
 import escapeHtml from 'escape-html';
 import { currencyExponent, formatMinorUnits } from '../money.js';
-import { OrderEventType } from '../orders/order-events.js';
-import { OrderStatus } from '../orders/status-machine.js';
-import { FulfilmentEventType, UnreachableCaseError, type LineData, type NotifiableEvent } from './order-event-feed.js';
+import { UnreachableCaseError } from '../errors.js';
+import { OrderEventType, OrderStatus } from '../orders/index.js';
+import { FulfilmentEventType, type LineData, type NotifiableEvent } from './order-event-feed.js';
 
 export const NotificationKind = {
   ORDER_PLACED: 'ORDER_PLACED',

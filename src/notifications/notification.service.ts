@@ -2,10 +2,11 @@
 // cursors like `orders`), the unread count, marking read, and preferences.
 // Every query is scoped to the caller; someone else's ids match nothing.
 import type { FilterQuery } from '@mikro-orm/core';
-import type { Viewer } from '../auth/tokens.js';
+import type { Viewer } from '../auth/index.js';
 import type { Orm } from '../db/orm.js';
 import { BadInputError } from '../errors.js';
-import { decodeCursor, encodeCursor, parsePageSize, parseUuid } from '../orders/order-input.js';
+import { decodeCursor, encodeCursor, parseUuid } from '../orders/index.js';
+import { parsePageSize } from '../pagination.js';
 import { Notification, NotificationPreference } from './notification.entity.js';
 
 export const MAX_MARK_READ_IDS = 500;

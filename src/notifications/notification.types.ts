@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '../orders/order.types.js';
+import { PageInfo } from '../orders/index.js';
 import type { Notification } from './notification.entity.js';
 import type { WebhookEndpoint } from './webhook-endpoint.entity.js';
 import type { DeliveryAttemptView } from './webhook-endpoint.service.js';

@@ -2,14 +2,14 @@
 // discriminated union: today's (order-events.ts) and those fulfilment (SPEC
 // section 10) adds. Adding an event type here makes every exhaustive switch
 // over NotifiableEvent fail to compile until it handles the new type.
+import { UnreachableCaseError } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { MalformedMessageError, parseEnvelope, type EventEnvelope } from '../outbox/envelope.js';
-import {
-  OrderEventType,
-  parseOrderEvent,
-  type MoneyData,
-  type OrderCreatedData,
-  type OrderStatusChangedData,
-} from '../orders/order-events.js';
+import { OrderEventType, parseOrderEvent, type MoneyData, type OrderEventEnvelope } from '../orders/index.js';
+
+type DataOf<T extends OrderEventEnvelope['type']> = Extract<OrderEventEnvelope, { type: T }>['data'];
+export type OrderCreatedData = DataOf<typeof OrderEventType.CREATED>;
+export type OrderStatusChangedData = DataOf<typeof OrderEventType.STATUS_CHANGED>;
 
 export const FulfilmentEventType = {
   SHIPMENT_CREATED: 'order.shipment_created',
@@ -69,8 +69,6 @@ export const NOTIFIABLE_EVENT_TYPES: readonly NotifiableEventType[] = [
   FulfilmentEventType.LINES_CANCELLED,
 ];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function isNotifiableEventType(type: string): type is NotifiableEventType {
   return (NOTIFIABLE_EVENT_TYPES as readonly string[]).includes(type);
 }
@@ -99,10 +97,8 @@ export function parseNotifiableEvent(content: Buffer): NotifiableEvent {
 
 function checkFulfilmentEvent(type: string, envelope: EventEnvelope<unknown>): EventEnvelope<unknown> {
   const data = envelope.data as Record<string, unknown>;
-  if (!UUID.test(envelope.id)) throw new MalformedMessageError('envelope.id of an order event must be a UUID');
-  if (typeof data.orderId !== 'string' || !UUID.test(data.orderId)) {
-    throw new MalformedMessageError('data.orderId must be a UUID');
-  }
+  if (!isUuid(envelope.id)) throw new MalformedMessageError('envelope.id of an order event must be a UUID');
+  if (!isUuid(data.orderId)) throw new MalformedMessageError('data.orderId must be a UUID');
   if (typeof data.actor !== 'string' || data.actor.length === 0)
     throw new MalformedMessageError('data.actor is missing');
   if (type !== FulfilmentEventType.LINES_CANCELLED) {
@@ -129,12 +125,4 @@ function checkFulfilmentEvent(type: string, envelope: EventEnvelope<unknown>): E
     }
   }
   return envelope;
-}
-
-/** Thrown where a switch meets a case its types say cannot happen; `value: never` makes a missed case a compile error. */
-export class UnreachableCaseError extends Error {
-  constructor(value: never) {
-    super(`Unreachable case: ${JSON.stringify(value)}`);
-    this.name = 'UnreachableCaseError';
-  }
 }

@@ -2,11 +2,11 @@
 // types checked, the secret shown once), list, delete, enable again after
 // the dispatcher disabled one, and read the delivery attempts.
 import { randomBytes } from 'node:crypto';
-import type { Viewer } from '../auth/tokens.js';
+import { Role, type Viewer } from '../auth/index.js';
 import type { Orm } from '../db/orm.js';
 import { BadInputError, ForbiddenError, NotFoundError } from '../errors.js';
-import { parsePageSize, parseUuid } from '../orders/order-input.js';
-import { Role } from '../orders/status-machine.js';
+import { parseUuid } from '../orders/index.js';
+import { parsePageSize } from '../pagination.js';
 import { NotificationDelivery } from './delivery.entity.js';
 import { NOTIFIABLE_EVENT_TYPES, isNotifiableEventType } from './order-event-feed.js';
 import { WebhookEndpoint } from './webhook-endpoint.entity.js';

@@ -6,8 +6,8 @@ import { Migration } from '@mikro-orm/migrations';
  * and recipient or endpoint) that the dispatchers send with retries, with
  * every attempt recorded.
  */
-export class Migration20261201000000_notifications extends Migration {
-  override name = 'Migration20261201000000_notifications';
+export class Migration20261202000000_notifications extends Migration {
+  override name = 'Migration20261202000000_notifications';
 
   override up(): void {
     this.addSql(`create table notifications (
