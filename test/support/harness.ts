@@ -1,6 +1,9 @@
 // Starts the whole service for a test file, on its own database, and gives
 // back a client and helpers to make customers, admins and products.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CONSUMERS } from '../../consumers/index.js';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -57,8 +60,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const redis = owner ? owner.redis : createTestRedis();
   const vhost = owner ? owner.vhost : await createTestVhost();
   const rabbitmqUrl = vhost.url && options.rabbitmqPort ? viaPort(vhost.url, options.rabbitmqPort) : vhost.url;
+  let ownDataDir: string | undefined;
   const fullEnv: Record<string, string> = {
     ...GENEROUS_LIMITS,
+    // Files the app writes (emails as .eml without SMTP_URL) stay with the test run, not in ./.data.
+    DATA_DIR: owner?.env.DATA_DIR ?? env.DATA_DIR ?? (ownDataDir = mkdtempSync(join(tmpdir(), 'order-service-test-'))),
     // Tests that want the simulator turn it on; elsewhere it would move orders behind their back.
     PAYMENT_SIMULATOR: 'false',
     ...owner?.env,
@@ -79,6 +85,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   });
   const dropOwned = async () => {
     if (owner) return;
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     await db.drop();
     await redis?.drop();
     await vhost.drop();
