@@ -1,6 +1,9 @@
 // One order, kept live: its status, items, total and timeline update the
 // moment a change arrives on the socket (graphcache writes the order that
 // comes with each change). After a reconnect the order is read again.
+// The audit trail (history) is written by a consumer just after the change,
+// so a change can arrive before its history row: the timeline shows the
+// change at once and the order is read again until the row is there.
 //
 // Slots for what the schema does not have yet (SPEC sections 9-10): each
 // item's status (OrderItems), shipments with tracking, and the refund due
@@ -15,22 +18,35 @@ import { useAnnounce } from '../components/Announcer';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { StatusBadge } from '../components/StatusBadge';
-import { CancelMyOrderDocument, OrderPageDocument, OrderUpdatesDocument } from '../generated/graphql';
+import {
+  CancelMyOrderDocument,
+  OrderPageDocument,
+  OrderUpdatesDocument,
+  type OrderDetailFragment,
+  type OrderUpdatesSubscription,
+} from '../generated/graphql';
 import { formatDateTime, shortId } from '../format';
 import { OrderItems } from '../orders/OrderItems';
-import { OrderTimeline } from '../orders/OrderTimeline';
+import { OrderTimeline, type LiveChange } from '../orders/OrderTimeline';
 import { customerMayCancel, statusLabel } from '../orders/status';
 
 export function OrderPage({ id }: { id: string }) {
   const session = useSession();
   const announce = useAnnounce();
   const [{ data, error, fetching }, refetch] = useQuery({ query: OrderPageDocument, variables: { id } });
-  const [live] = useSubscription({ query: OrderUpdatesDocument, variables: { orderId: id } });
+  const [live] = useSubscription<OrderUpdatesSubscription, LiveChange[]>(
+    { query: OrderUpdatesDocument, variables: { orderId: id } },
+    (seen = [], { orderStatusChanged: { status, previousStatus, changedAt, actor } }) => [
+      ...seen,
+      { status, previousStatus, changedAt, actor },
+    ],
+  );
   const [cancelling, cancel] = useMutation(CancelMyOrderDocument);
   const [confirmCancel, setConfirmCancel] = useState(false);
   useRefetchOnConnect(() => refetch({ requestPolicy: 'network-only' }));
 
   const order = data?.order;
+  useHistoryCatchUp(order, () => refetch({ requestPolicy: 'network-only' }));
   const status = order?.status;
   const shownStatus = useRef(status);
   useEffect(() => {
@@ -132,7 +148,35 @@ export function OrderPage({ id }: { id: string }) {
           ) : null}
         </div>
       ) : null}
-      <OrderTimeline history={order.history} viewerId={session?.user.id} customerId={order.customer.id} />
+      <OrderTimeline
+        history={order.history}
+        live={live.data ?? []}
+        viewerId={session?.user.id}
+        customerId={order.customer.id}
+      />
     </article>
   );
+}
+
+const CATCH_UP_DELAY_MS = 1_000;
+const CATCH_UP_TRIES = 10;
+
+/** While the history does not yet end at the order's status, read the order again every second (a few times). */
+function useHistoryCatchUp(order: OrderDetailFragment | null | undefined, refetch: () => void): void {
+  const behind = order ? (order.history.at(-1)?.toStatus ?? null) !== order.status : false;
+  const [tries, setTries] = useState(0);
+  const latest = useRef(refetch);
+  useEffect(() => {
+    latest.current = refetch;
+  });
+  // Caught up: the next time it falls behind, it gets its tries again.
+  if (!behind && tries !== 0) setTries(0);
+  useEffect(() => {
+    if (!behind || tries >= CATCH_UP_TRIES) return;
+    const timer = setTimeout(() => {
+      latest.current();
+      setTries((n) => n + 1);
+    }, CATCH_UP_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [behind, tries]);
 }
