@@ -294,6 +294,16 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
   it('keeps two tabs signed in across token renewals (one renewal, not two) and the live page past its token', async () => {
     const sku = await addProduct(t, { stock: 5 });
     const context = await newContext();
+    // A slow renewal (slower than a background tab's throttled timers are late): both tabs are due at the
+    // same moment, and each would be in time to spend the same refresh token.
+    let renewals = 0;
+    await context.route(`${base}/graphql`, async (route) => {
+      if (route.request().postData()?.includes('RenewSession')) {
+        renewals++;
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+      }
+      return route.fallback();
+    });
     const first = await context.newPage();
     await register(first);
     const initial = await storedSession(first);
@@ -307,10 +317,19 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
 
     // Both tabs are due to renew at the same moment; past the first token's expiry, both must still be in.
-    await first.waitForTimeout((ACCESS_TOKEN_TTL_S + 2) * 1000);
+    await first.waitForTimeout((ACCESS_TOKEN_TTL_S + 3) * 1000);
     const renewed = await storedSession(first);
     expect(renewed).not.toBeNull();
     expect(renewed!.refreshToken).not.toBe(initial!.refreshToken);
+    // A refresh token spent twice would have revoked the whole session on the server.
+    const [revoked] = await t.app.orm.em
+      .fork()
+      .execute<{ n: number }[]>(
+        'select count(*)::int as n from refresh_tokens where user_id = ? and revoked_at is not null',
+        [initial!.user.id],
+      );
+    expect(revoked!.n).toBe(0);
+    expect(renewals).toBe(1);
     await second.reload();
     await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
     expect(await second.getByRole('button', { name: /Sign out/ }).count()).toBe(1);
