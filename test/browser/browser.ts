@@ -1,9 +1,10 @@
 // Shared by the browser tests: Debian's Chromium through playwright-core, the
 // web app built once per run, and a switch on the page's websocket.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { ROOT } from '../support/compiled.js';
@@ -42,7 +43,23 @@ export function buildWebApp(): void {
   execFileSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
     cwd: ROOT,
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
+}
+
+/** The built app's JavaScript: bytes on disk and gzipped (level 9), summed over every file. */
+export function measureWebAppScripts(): { files: number; bytes: number; gzipBytes: number } {
+  const assets = join(ROOT, 'web', 'dist', 'assets');
+  const scripts = readdirSync(assets).filter((name) => name.endsWith('.js'));
+  let bytes = 0;
+  let gzipBytes = 0;
+  for (const name of scripts) {
+    const content = readFileSync(join(assets, name));
+    bytes += content.length;
+    gzipBytes += gzipSync(content, { level: 9 }).length;
+  }
+  return { files: scripts.length, bytes, gzipBytes };
 }
 
 /** Uncaught exceptions in the page: a test ends by asserting there were none. */

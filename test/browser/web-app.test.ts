@@ -25,12 +25,21 @@ import {
   uniqueEmail,
   type TestApp,
 } from '../support/harness.js';
-import { buildWebApp, launchChromium, pageErrors, runBrowserTests, SocketSwitch } from './browser.js';
+import {
+  buildWebApp,
+  launchChromium,
+  measureWebAppScripts,
+  pageErrors,
+  runBrowserTests,
+  SocketSwitch,
+} from './browser.js';
 
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
 // Short-lived access tokens: every test here lives through renewals and the socket's 4401 at expiry.
 const ACCESS_TOKEN_TTL_S = 10;
 const LIVE_TIMEOUT = 15_000;
+/** SPEC section 12's budget for the built app's JavaScript, gzipped. */
+const SCRIPT_BUDGET_BYTES = 250 * 1024;
 
 let t: TestApp;
 let base: string;
@@ -118,6 +127,15 @@ async function ordersInEveryState(): Promise<Record<string, string>> {
 }
 
 describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
+  it('ships under 250 kB of gzipped JavaScript', () => {
+    const size = measureWebAppScripts();
+    console.log(
+      `web app JavaScript: ${size.files} file(s), ${(size.bytes / 1024).toFixed(1)} kB, ${(size.gzipBytes / 1024).toFixed(1)} kB gzipped`,
+    );
+    expect(size.files).toBeGreaterThan(0);
+    expect(size.gzipBytes).toBeLessThan(SCRIPT_BUDGET_BYTES);
+  });
+
   it('a customer registers, orders (once, whatever the clicks and retries) and watches staff move the order live', async () => {
     const sku = await addProduct(t, { stock: 5, priceMinor: 1250 });
     const customer = await newContext();
