@@ -66,8 +66,9 @@ async function newContext(viewport = { width: 1280, height: 900 }): Promise<Brow
   return context;
 }
 
-async function register(page: Page, email = uniqueEmail('shopper')): Promise<string> {
-  await page.goto(`${base}/register`);
+async function register(page: Page, origin = base): Promise<string> {
+  const email = uniqueEmail('shopper');
+  await page.goto(`${origin}/register`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('password-123');
   await page.getByRole('button', { name: 'Create account' }).click();
@@ -275,6 +276,36 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/cart');
     const session = await storedSession(page);
     expect((await t.client.as(session!.accessToken).ok(OrdersDocument, {})).orders.totalCount).toBe(0);
+  });
+
+  it('says how long to wait when RATE_LIMITED, and keeps the button off until then', async () => {
+    // An instance of its own, allowing one order a minute per customer.
+    const limited = await startTestApp({ RATE_LIMIT_CREATE_ORDER: '1/1m' }, { shareWith: t });
+    try {
+      const origin = new URL(limited.app.url).origin;
+      const sku = await addProduct(t, { stock: 5 });
+      const context = await newContext({ width: 390, height: 844 });
+      const page = await context.newPage();
+      await register(page, origin);
+      const session = await storedSession(page);
+      await limited.client
+        .as(session!.accessToken)
+        .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: 'first' } });
+      await page
+        .locator(`li[data-sku="${sku}"]`)
+        .getByRole('button', { name: /Add to cart/ })
+        .click();
+      await page.getByRole('link', { name: 'Cart (1)' }).click();
+      await page.getByLabel('Shipping address').fill('6 Busy Street');
+      await page.getByRole('button', { name: 'Place order' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.getAttribute('data-error-code')).toBe('RATE_LIMITED');
+      expect(await alert.innerText()).toMatch(/Please wait \d+ seconds? and try again/);
+      expect(await page.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    } finally {
+      await limited.stop();
+    }
   });
 
   it('catches up on changes made while the connection was down', async () => {
