@@ -1,16 +1,16 @@
 // orders.payment-processed: applies PaymentProcessed to the order through
-// OrderService.applyPaymentResult (inbox and move in one transaction). The
+// OrderMoves.applyPaymentResult (inbox and move in one transaction). The
 // broker acks after the handler resolves, i.e. after the commit.
 import type { MessageHandler } from '../src/broker/broker.js';
 import { Queue } from '../src/broker/topology.js';
 import type { Logger } from '../src/logger.js';
-import type { OrderService } from '../src/orders/order.service.js';
-import { parsePaymentProcessed } from '../src/orders/payment-result.js';
+import type { OrderMoves } from '../src/orders/index.js';
+import { parsePaymentProcessed } from '../src/orders/index.js';
 
-export function paymentProcessedHandler(orders: OrderService, logger: Logger): MessageHandler {
+export function paymentProcessedHandler(moves: OrderMoves, logger: Logger): MessageHandler {
   return async (delivery) => {
     const payment = parsePaymentProcessed(delivery.content);
-    const outcome = await orders.applyPaymentResult(payment, {
+    const outcome = await moves.applyPaymentResult(payment, {
       consumer: Queue.PAYMENT_PROCESSED,
       correlationId: delivery.correlationId ?? null,
     });

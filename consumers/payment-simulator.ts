@@ -7,8 +7,13 @@ import { createHash } from 'node:crypto';
 import type { Broker, MessageHandler } from '../src/broker/broker.js';
 import { Exchange, RoutingKey } from '../src/broker/topology.js';
 import type { Logger } from '../src/logger.js';
-import { OrderEventType, parseOrderEvent, type OrderCreatedData } from '../src/orders/order-events.js';
-import { PaymentStatus, type PaymentProcessedData } from '../src/orders/payment-result.js';
+import {
+  OrderEventType,
+  parseOrderEvent,
+  type OrderCreatedData,
+  PaymentStatus,
+  type PaymentProcessedData,
+} from '../src/orders/index.js';
 import type { EventEnvelope } from '../src/outbox/envelope.js';
 
 export interface PaymentSimulatorOptions {
@@ -55,7 +60,7 @@ export function paymentSimulatorHandler(
     const event = parseOrderEvent(delivery.content);
     if (event.type !== OrderEventType.CREATED) return;
     await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-    const payment = simulatedPayment(event as EventEnvelope<OrderCreatedData>, options.failureRate);
+    const payment = simulatedPayment(event, options.failureRate);
     await broker.publish({
       exchange: Exchange.PAYMENTS,
       routingKey: RoutingKey.PAYMENT_PROCESSED,

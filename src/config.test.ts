@@ -58,6 +58,9 @@ describe('configuration', () => {
     [{ RUN_CONSUMERS: 'maybe' }, 'RUN_CONSUMERS'],
     [{ ADMIN_EMAIL: 'admin@example.com' }, 'ADMIN_PASSWORD'],
     [{ ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'password-1' }, 'ADMIN_EMAIL'],
+    // A one-letter top-level domain passes a loose pattern but not registration (auth/credentials.ts).
+    [{ ADMIN_EMAIL: 'admin@example.c', ADMIN_PASSWORD: 'password-1' }, 'ADMIN_EMAIL'],
+    [{ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'x'.repeat(73) }, 'ADMIN_PASSWORD'],
     [{ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
     [{ ORDER_CACHE_TTL: '-5' }, 'ORDER_CACHE_TTL'],
     [{ BCRYPT_COST: '4' }, 'BCRYPT_COST'],

@@ -2,6 +2,7 @@
 // the process at start with one line naming the variable (see main.ts).
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { normalizeEmail, validatePassword } from './auth/index.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -51,6 +52,16 @@ export interface Config {
   paymentSimulatorFailureRate: number;
   admin: { email: string; password: string } | undefined;
   orderCacheTtlSeconds: number;
+  live: {
+    /** Most changes that may wait for one subscriber before it is closed with 1013. */
+    maxBufferedChanges: number;
+    /** Most bytes that may wait for one subscriber (its socket's unsent bytes included). */
+    maxBufferedBytes: number;
+    /** Longest wait before an instance reads the change feed when no signal wakes it. */
+    pollIntervalMs: number;
+    /** How long changes are kept for resuming; older cursors are refused. */
+    retentionMs: number;
+  };
   seedDemoData: boolean;
   migrateOnStart: boolean;
   introspection: boolean;
@@ -89,6 +100,19 @@ export function parseRateLimit(variable: string, raw: string): RateLimit {
     throw new ConfigError(variable, `expected max/window like 10/1m; got "${raw}"`);
   }
   return { max: Number(max), windowMs: Math.round(parseDurationSeconds(variable, window) * 1000) };
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, kb: 1000, mib: 1024 ** 2, mb: 1000 ** 2 };
+
+/** Parses `4MiB`, `512KiB`, `65536` (bytes) into bytes. */
+export function parseBytes(variable: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = BYTE_UNITS[match?.[2]?.toLowerCase() ?? 'x'];
+  if (!match || unit === undefined) throw new ConfigError(variable, `expected a size like 4MiB or 65536; got "${raw}"`);
+  const bytes = Number(match[1]) * unit;
+  if (bytes < 1024 || bytes > 1024 ** 3) throw new ConfigError(variable, 'must be between 1KiB and 1GiB');
+  return bytes;
 }
 
 function parseBoolean(variable: string, raw: string | undefined, fallback: boolean): boolean {
@@ -147,7 +171,26 @@ function parseLogLevel(raw: string | undefined, fallback: string): string {
   return level;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The admin to seed: the same rules as registering an account (auth/credentials.ts), failing as config. */
+function parseAdmin(rawEmail: string | undefined, password: string | undefined): Config['admin'] {
+  const given = rawEmail?.trim();
+  if (Boolean(given) !== Boolean(password)) {
+    throw new ConfigError(given ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (!given || !password) return undefined;
+  let email: string;
+  try {
+    email = normalizeEmail(given);
+  } catch (error) {
+    throw new ConfigError('ADMIN_EMAIL', error instanceof Error ? error.message : String(error));
+  }
+  try {
+    validatePassword(password);
+  } catch (error) {
+    throw new ConfigError('ADMIN_PASSWORD', error instanceof Error ? error.message : String(error));
+  }
+  return { email, password };
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV?.trim() || 'development';
@@ -174,16 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DATABASE_READ_URLS', 'needs DATABASE_URL (replicas of which primary?)');
   }
 
-  const adminEmail = env.ADMIN_EMAIL?.trim();
-  const adminPassword = env.ADMIN_PASSWORD;
-  if (Boolean(adminEmail) !== Boolean(adminPassword)) {
-    throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD go together');
-  }
-  if (adminEmail && !EMAIL.test(adminEmail)) throw new ConfigError('ADMIN_EMAIL', 'is not a valid email address');
-  if (adminPassword !== undefined && adminPassword !== '') {
-    const bytes = Buffer.byteLength(adminPassword, 'utf8');
-    if (bytes < 8 || bytes > 72) throw new ConfigError('ADMIN_PASSWORD', 'must be 8 to 72 bytes');
-  }
+  const admin = parseAdmin(env.ADMIN_EMAIL, env.ADMIN_PASSWORD);
 
   const embeddedDefaults = !databaseUrl && !redisUrl && !rabbitmqUrl;
 
@@ -213,8 +247,14 @@ export function loadConfig(env: Env = process.env): Config {
       parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s', { allowZero: true }) * 1000,
     ),
     paymentSimulatorFailureRate: parseFraction('PAYMENT_SIMULATOR_FAILURE_RATE', env.PAYMENT_SIMULATOR_FAILURE_RATE, 0),
-    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    admin,
     orderCacheTtlSeconds: parseInteger('ORDER_CACHE_TTL', env.ORDER_CACHE_TTL, 300, 1, 86_400),
+    live: {
+      maxBufferedChanges: parseInteger('LIVE_MAX_BUFFERED_CHANGES', env.LIVE_MAX_BUFFERED_CHANGES, 1000, 10, 1_000_000),
+      maxBufferedBytes: parseBytes('LIVE_MAX_BUFFERED_BYTES', env.LIVE_MAX_BUFFERED_BYTES, 4 * 1024 * 1024),
+      pollIntervalMs: Math.round(parseDurationSeconds('LIVE_POLL_INTERVAL', env.LIVE_POLL_INTERVAL || '500ms') * 1000),
+      retentionMs: Math.round(parseDurationSeconds('LIVE_RETENTION', env.LIVE_RETENTION || '7d') * 1000),
+    },
     seedDemoData: parseBoolean('SEED_DEMO_DATA', env.SEED_DEMO_DATA, true),
     migrateOnStart: parseBoolean('MIGRATE_ON_START', env.MIGRATE_ON_START, true),
     introspection: parseBoolean('GRAPHQL_INTROSPECTION', env.GRAPHQL_INTROSPECTION, !production),

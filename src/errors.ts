@@ -1,10 +1,12 @@
 // Domain errors: typed classes with the code a client sees in
 // `extensions.code`. graphql/format-error.ts is the one place that maps them.
+// Codes GraphQL servers share (bad input, internal error) are Apollo's own.
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  BAD_USER_INPUT: ApolloServerErrorCode.BAD_USER_INPUT,
   NOT_FOUND: 'NOT_FOUND',
   EMAIL_TAKEN: 'EMAIL_TAKEN',
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
@@ -14,7 +16,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** An operation over a cost limit (depth, aliases, complexity, batch size, operations per socket); see limits/. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  INTERNAL_SERVER_ERROR: ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -99,5 +101,16 @@ export class QueryTooComplexError extends DomainError {
   readonly code = ErrorCode.QUERY_TOO_COMPLEX;
   constructor(limit: OperationLimitName, maximum: number, actual: number) {
     super(`The operation exceeds the ${limit} limit: ${actual} > ${maximum}`, { limit, maximum, actual });
+  }
+}
+
+/**
+ * A switch over a union met a member it does not know: adding an event type
+ * or an outcome must not compile until every switch handles it.
+ */
+export class UnreachableCaseError extends Error {
+  constructor(value: never) {
+    super(`Unreachable case: ${JSON.stringify(value)}`);
+    this.name = 'UnreachableCaseError';
   }
 }

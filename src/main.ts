@@ -1,27 +1,14 @@
-// Starts the service: `npm start`.
+// Starts the service: `npm start`. The API, and with RUN_CONSUMERS (the
+// default) the relay and consumers in the same process.
 import 'reflect-metadata';
+import { CONSUMERS } from '../consumers/index.js';
 import { startApp } from './app.js';
+import { configOrExit, processLogger } from './bootstrap/entry.js';
 import { stopOnSignals } from './lifecycle/signals.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, wantsPrettyLogs } from './logger.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`order-service: bad configuration: ${error.message}`);
-    process.exit(1);
-  }
-  throw error;
-}
-
-const logger = createLogger(config.logLevel, 'order-service', { pretty: wantsPrettyLogs(config.env) });
-if (config.jwt.generated) {
-  logger.warn('JWT_SECRET is not set: using a random secret for this run; tokens will not survive a restart');
-}
-
-const app = await startApp(config, logger).catch((error: unknown) => {
+const config = configOrExit('order-service');
+const logger = processLogger(config, 'order-service');
+const app = await startApp(config, logger, { consumers: CONSUMERS }).catch((error: unknown) => {
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });

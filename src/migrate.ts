@@ -1,23 +1,18 @@
 // Applies pending migrations and exits: `npm run migrate`.
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config.js';
-import { startEmbeddedPostgres } from './db/embedded.js';
-import { createOrm, migrate } from './db/orm.js';
+import { openDatabase } from './bootstrap/core.js';
+import { configOrExit, processLogger } from './bootstrap/entry.js';
+import { ShutdownRegistry } from './lifecycle/shutdown.js';
 
+const config = configOrExit('order-service migrate');
+const logger = processLogger(config, 'order-service-migrate');
+const shutdown = new ShutdownRegistry(logger);
 try {
-  const config = loadConfig();
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: `${config.dataDir}/pg` });
-  const orm = await createOrm({ url: config.databaseUrl ?? (embedded as { url: string }).url });
-  try {
-    const applied = await migrate(orm);
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'no pending migrations');
-  } finally {
-    await orm.close(true);
-    await embedded?.stop();
-  }
+  await openDatabase(config, logger, shutdown, true);
+  logger.info('migrations are up to date');
 } catch (error) {
-  console.error(
-    `order-service: migrate failed: ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
+  console.error(`order-service: migrate failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await shutdown.stop();
 }

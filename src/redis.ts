@@ -15,21 +15,23 @@ export type RedisRole = 'commands' | 'subscriber';
 
 /**
  * `commands`: cache, rate limits, publishing. Fails fast while disconnected.
- * `subscriber`: SUBSCRIBE only. It queues its subscribe until connected and
- * re-subscribes by itself after every reconnect (ioredis `autoResubscribe`).
+ * `subscriber`: SUBSCRIBE only. Nothing is queued while it connects and it
+ * does not re-subscribe by itself: its owner subscribes on every `ready`
+ * (live/change-signals.ts says why).
  */
 export function createRedis(settings: RedisSettings, role: RedisRole, logger: Logger): Redis {
   const log = logger.child({ component: 'redis', role });
   const client = new Redis(settings.url, {
     keyPrefix: settings.keyPrefix,
-    connectionName: `order-service:${role}`,
-    enableOfflineQueue: role === 'subscriber',
+    // The key prefix names the deployment: an operator (or a test) can tell its connections apart.
+    connectionName: `order-service:${role}:${settings.keyPrefix}`,
+    enableOfflineQueue: false,
     maxRetriesPerRequest: role === 'subscriber' ? null : 1,
     commandTimeout: role === 'subscriber' ? undefined : settings.commandTimeoutMs,
     connectTimeout: 2_000,
     // Keep trying forever, at most every 2 s: Redis coming back must heal the service without a restart.
     retryStrategy: (times) => Math.min(times * 100, 2_000),
-    autoResubscribe: true,
+    autoResubscribe: false,
     lazyConnect: false,
   });
   let down = false;

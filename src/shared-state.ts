@@ -1,17 +1,18 @@
-// The state API instances and consumers share: the order-change bus, the
+// The state API instances and consumers share: the change signals, the
 // cache store and the rate-limit store. Over Redis when REDIS_URL is set,
 // in this process otherwise; the rest of the code never knows which.
-import type { Redis } from 'ioredis';
 import type { Store } from 'graphql-rate-limit';
+import type { Redis } from 'ioredis';
 import { InMemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/key-value-store.js';
 import type { Config } from './config.js';
 import { FailOpenRedisStore, InProcessRateLimitStore } from './limits/rate-limit-stores.js';
 import {
-  InProcessOrderChangeBus,
-  orderChangesChannel,
-  RedisOrderChangeBus,
-  type OrderChangeBus,
-} from './live/order-change-bus.js';
+  changeSignalsChannel,
+  InProcessChangeSignals,
+  RedisChangeSignals,
+  type ChangeSignals,
+  type SignalObserver,
+} from './live/change-signals.js';
 import type { Logger } from './logger.js';
 import { closeRedis, createRedis, redisIsUp, waitUntilReady } from './redis.js';
 
@@ -19,7 +20,7 @@ import { closeRedis, createRedis, redisIsUp, waitUntilReady } from './redis.js';
 export type SharedStateStatus = 'up' | 'degraded' | 'in-process';
 
 export interface SharedState {
-  bus: OrderChangeBus;
+  signals: ChangeSignals;
   cacheStore: KeyValueStore;
   rateLimitStore: Store;
   status(): Promise<SharedStateStatus>;
@@ -31,18 +32,18 @@ export interface SharedState {
 export async function connectSharedState(
   config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisCommandTimeoutMs'>,
   logger: Logger,
-  /** A consumer process only publishes; an API instance also receives. */
-  options: { receiveChanges: boolean },
+  /** A consumer process only signals; an API instance also listens. */
+  options: { receiveChanges: boolean; observer?: SignalObserver; heartbeatMs?: number },
 ): Promise<SharedState> {
   if (!config.redisUrl) {
-    const bus = new InProcessOrderChangeBus();
+    const signals = new InProcessChangeSignals();
     return {
-      bus,
+      signals,
       cacheStore: new InMemoryKeyValueStore(),
       rateLimitStore: new InProcessRateLimitStore(),
       status: async () => 'in-process',
       onReconnect: () => undefined,
-      close: () => bus.close(),
+      close: () => signals.close(),
     };
   }
   const settings = {
@@ -55,7 +56,11 @@ export async function connectSharedState(
     ? createRedis(settings, 'subscriber', logger)
     : undefined;
   if (!(await waitUntilReady(commands, 2_000))) logger.warn('redis not reachable at start; running degraded');
-  const bus = new RedisOrderChangeBus(commands, subscriber, orderChangesChannel(config.redisKeyPrefix), logger);
+  if (subscriber) await waitUntilReady(subscriber, 2_000);
+  const signals = new RedisChangeSignals(commands, subscriber, changeSignalsChannel(config.redisKeyPrefix), logger, {
+    observer: options.observer,
+    heartbeatMs: options.heartbeatMs,
+  });
   let everReady = commands.status === 'ready';
   const reconnectListeners: (() => void)[] = [];
   commands.on('ready', () => {
@@ -63,15 +68,14 @@ export async function connectSharedState(
     everReady = true;
   });
   return {
-    bus,
+    signals,
     cacheStore: new RedisKeyValueStore(commands),
     rateLimitStore: new FailOpenRedisStore(commands, logger),
-    // Both connections: without the subscriber, live updates stop even though commands work.
-    status: async () =>
-      (await redisIsUp(commands)) && (!subscriber || subscriber.status === 'ready') ? 'up' : 'degraded',
+    // Whether the signals are heard is the live side's own readiness check (live/live-orders.ts).
+    status: async () => ((await redisIsUp(commands)) ? 'up' : 'degraded'),
     onReconnect: (listener) => reconnectListeners.push(listener),
     close: async () => {
-      await bus.close();
+      await signals.close();
       await Promise.all([closeRedis(commands), subscriber ? closeRedis(subscriber) : Promise.resolve()]);
     },
   };

@@ -4,7 +4,8 @@ import bcrypt from 'bcryptjs';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Orm } from '../db/orm.js';
 import { EmailTakenError, InvalidCredentialsError, NotFoundError, UnauthenticatedError } from '../errors.js';
-import { Role } from '../orders/status-machine.js';
+import { isUuid } from '../ids.js';
+import { Role } from './role.js';
 import { normalizeEmail, PASSWORD_MAX_BYTES, validatePassword } from './credentials.js';
 import { RefreshToken } from './refresh-token.entity.js';
 import { hashRefreshToken, newRefreshTokenValue, signAccessToken, type TokenSettings } from './tokens.js';
@@ -100,6 +101,16 @@ export class AuthService {
     const users = await this.orm.em.fork().find(User, { id: { $in: [...ids] } });
     const byId = new Map(users.map((u) => [u.id, u]));
     return ids.map((id) => byId.get(id) ?? new NotFoundError('User not found'));
+  }
+
+  /** Which of these accounts exist (for authenticating tokens: ids only, no rows loaded). */
+  async existingAccounts(ids: readonly string[]): Promise<ReadonlySet<string>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Set();
+    const rows = await this.orm.em
+      .fork()
+      .execute<{ id: string }[]>(`select id from users where id = any(?::uuid[])`, [`{${valid.join(',')}}`]);
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Creates the admin account if no user has that email; never changes an existing one. */

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import { Role } from '../orders/status-machine.js';
+import { Role } from './role.js';
 import type { User } from './user.entity.js';
 
 registerEnumType(Role, { name: 'Role' });

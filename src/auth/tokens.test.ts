@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../errors.js';
-import { Role } from '../orders/status-machine.js';
+import { Role } from './role.js';
 import { bearerToken, signAccessToken, verifyAccessToken, type TokenSettings } from './tokens.js';
 
 const settings: TokenSettings = {

@@ -3,7 +3,7 @@
 import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { UnauthenticatedError } from '../errors.js';
-import { Role } from '../orders/status-machine.js';
+import { Role } from './role.js';
 
 export interface TokenSettings {
   secret: string;

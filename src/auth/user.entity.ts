@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Role } from '../orders/status-machine.js';
+import { Role } from './role.js';
 
 @Entity({ tableName: 'users' })
 export class User {

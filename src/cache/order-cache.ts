@@ -4,7 +4,7 @@
 // cache that errs or is slow is skipped, never waited on beyond the Redis
 // command timeout. Every committed change invalidates the entry.
 import type { Logger } from '../logger.js';
-import type { OrderSnapshot } from '../orders/order-snapshot.js';
+import type { OrderSnapshot } from '../orders/index.js';
 import type { KeyValueStore } from './key-value-store.js';
 
 /** `order:{id}`; the deployment's prefix is added by the store's client. */

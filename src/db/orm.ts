@@ -5,19 +5,14 @@ import { Migrator } from '@mikro-orm/migrations';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import type { Logger } from '../logger.js';
 import { migrations } from '../../migrations/index.js';
-import { User } from '../auth/user.entity.js';
-import { RefreshToken } from '../auth/refresh-token.entity.js';
-import { Product } from '../catalog/product.entity.js';
-import { Order, OrderItem } from '../orders/order.entity.js';
-import { OrderHistory } from '../orders/order-history.entity.js';
 import { OutboxMessage, ProcessedMessage } from '../outbox/outbox.entity.js';
-
-export const ENTITIES = [User, RefreshToken, Product, Order, OrderItem, OrderHistory, OutboxMessage, ProcessedMessage];
 
 export type Orm = MikroORM;
 
 export interface OrmOptions {
   url: string;
+  /** The features' entities (bootstrap/entities.ts); the outbox and inbox tables are added here. */
+  entities: readonly (abstract new (...args: never[]) => unknown)[];
   readUrls?: string[];
   poolSize?: number;
   logger?: Logger;
@@ -28,7 +23,7 @@ export async function createOrm(options: OrmOptions): Promise<Orm> {
   return MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: options.url,
-    entities: ENTITIES,
+    entities: [...options.entities, OutboxMessage, ProcessedMessage],
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
     ensureDatabase: false,

@@ -1,38 +1,83 @@
+// The context of one GraphQL operation, built the same way for HTTP and the
+// websocket: who is calling (authenticated once, by auth/authenticate.ts),
+// the services, per-operation loaders and a logger stamped with the request id.
 import DataLoader from 'dataloader';
-import type { AuthService } from '../auth/auth.service.js';
-import type { Viewer } from '../auth/tokens.js';
-import type { User } from '../auth/user.entity.js';
-import type { CatalogService } from '../catalog/catalog.service.js';
-import { UnauthenticatedError } from '../errors.js';
+import type { AuthService, Authenticator, Viewer, User } from '../auth/index.js';
 import type { OrderCache } from '../cache/order-cache.js';
+import type { CatalogService } from '../catalog/index.js';
+import { UnauthenticatedError } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
-import type { OrderUpdates } from '../live/order-updates.js';
-import type { OrderHistory } from '../orders/order-history.entity.js';
-import type { OrderService } from '../orders/order.service.js';
+import type { LiveFanOut } from '../live/fan-out.js';
+import type { LiveConnection } from '../live/subscription.js';
 import type { Logger } from '../logger.js';
+import type { ChangeFeed, OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
 
+/** What the resolvers may call. */
 export interface Services {
   auth: AuthService;
+  authenticator: Authenticator;
   catalog: CatalogService;
-  orders: OrderService;
-  updates: OrderUpdates;
+  placement: OrderPlacement;
+  moves: OrderMoves;
+  reads: OrderReads;
+  feed: ChangeFeed;
+  live: LiveFanOut;
   orderCache: OrderCache;
   rateLimits: RateLimits;
 }
 
-export interface GraphQLContext {
-  requestId: string;
-  ip: string;
-  /** The authenticated caller, or null. */
+/** The outcome of authenticating a caller: a viewer, or why the presented token was refused, or neither. */
+export interface Caller {
   viewer: Viewer | null;
-  /** Why a presented token was refused, raised only where a viewer is required. */
+  /** Raised only where a viewer is required: register, login and products need none. */
   authError: UnauthenticatedError | null;
+}
+
+export const ANONYMOUS: Caller = { viewer: null, authError: null };
+
+export interface GraphQLContext extends Caller {
+  requestId: string;
+  /** The client's address, as TRUST_PROXY decides it. */
+  ip: string;
   services: Services;
   loaders: ReturnType<typeof createLoaders>;
   logger: Logger;
+  /** The websocket an operation runs on; null over HTTP. */
+  connection: LiveConnection | null;
 }
 
-export function requireViewer(ctx: GraphQLContext): Viewer {
+/** Authenticates a presented token (or none) without failing the request: public operations still run. */
+export async function authenticateCaller(authenticator: Authenticator, token: string | undefined): Promise<Caller> {
+  if (token === undefined) return ANONYMOUS;
+  try {
+    return { viewer: await authenticator.authenticate(token), authError: null };
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) return { viewer: null, authError: error };
+    throw error;
+  }
+}
+
+export function createContext(
+  services: Services,
+  logger: Logger,
+  request: { requestId: string; ip: string; connection?: LiveConnection },
+  caller: Caller,
+): GraphQLContext {
+  return {
+    requestId: request.requestId,
+    ip: request.ip,
+    viewer: caller.viewer,
+    authError: caller.authError,
+    services,
+    loaders: createLoaders(services),
+    logger: logger.child(
+      request.connection ? { requestId: request.requestId, transport: 'ws' } : { requestId: request.requestId },
+    ),
+    connection: request.connection ?? null,
+  };
+}
+
+export function requireViewer(ctx: Caller): Viewer {
   if (ctx.viewer) {
     if (ctx.viewer.expiresAt <= Date.now()) throw new UnauthenticatedError('Access token has expired');
     return ctx.viewer;
@@ -40,12 +85,12 @@ export function requireViewer(ctx: GraphQLContext): Viewer {
   throw ctx.authError ?? new UnauthenticatedError();
 }
 
-/** Per-request batching: one query for all customers, one for all histories, in a response. */
+/** Per-operation batching: one query for all customers, one for all histories, in a response. */
 export function createLoaders(services: Services) {
   return {
     userById: new DataLoader<string, User>((ids) => services.auth.getUsers(ids)),
     historyByOrderId: new DataLoader<string, OrderHistory[]>(async (ids) => {
-      const byOrder = await services.orders.historyOf(ids);
+      const byOrder = await services.reads.historyOf(ids);
       return ids.map((id) => byOrder.get(id) ?? []);
     }),
   };

@@ -2,20 +2,14 @@
 // code and safe details; GraphQL's own (parse, validation, variables) keep
 // theirs; anything else is masked and logged with the request id.
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-const GRAPHQL_OWN_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'BAD_REQUEST',
-]);
-
+// GraphQL's and Apollo's own errors keep their code: they describe the request, never internals.
+const GRAPHQL_OWN_CODES = new Set<string>(
+  Object.values(ApolloServerErrorCode).filter((code) => code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR),
+);
 export function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,

@@ -3,10 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { DateTimeResolver } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
-import { AuthResolver } from '../auth/auth.resolver.js';
+import { AuthResolver } from '../auth/index.js';
 import { rateLimitMiddleware } from '../limits/rate-limits.js';
-import { CatalogResolver } from '../catalog/catalog.resolver.js';
-import { OrderResolver } from '../orders/order.resolver.js';
+import { CatalogResolver } from '../catalog/index.js';
+import { OrderResolver } from '../orders/index.js';
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({

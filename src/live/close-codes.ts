@@ -4,7 +4,7 @@
 import { CloseCode as ProtocolCloseCode } from 'graphql-ws';
 
 export const SocketCloseCode = {
-  /** No token in connection_init, an invalid one, or its expiry reached (at connect or while open). */
+  /** No token in connection_init, an invalid one, one whose account is gone, or its expiry reached (at connect or while open). */
   Unauthorized: ProtocolCloseCode.Unauthorized, // 4401
   /** Refused for a reason other than the token (graphql-ws's answer when onConnect says no). */
   Forbidden: ProtocolCloseCode.Forbidden, // 4403
@@ -18,5 +18,16 @@ export const SocketCloseCode = {
   MessageTooBig: 1009,
   /** The server is shutting down; reconnect (to another instance). */
   GoingAway: 1001,
+  /**
+   * Try again later: a subscriber fell too far behind (LIVE_MAX_BUFFERED_*), or the service could not read
+   * its changes for a moment. The stock client retries it; resume with `after` and nothing is lost.
+   */
+  TryAgainLater: 1013,
+  /**
+   * The socket's access token expired while it was open. Not 4401: the stock graphql-ws client gives up
+   * on 4401, but retries this code, calling `connectionParams` again, where a front end refreshes its
+   * token (docs/live.md). A socket opened with an expired or invalid token is still closed with 4401.
+   */
+  AccessTokenExpired: 4419,
 } as const;
 export type SocketCloseCode = (typeof SocketCloseCode)[keyof typeof SocketCloseCode];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderChangesChannel } from './order-change-bus.js';
+import { changeSignalsChannel } from './change-signals.js';
 import { socketToken } from './websocket.js';
 
 describe('connection_init authorization', () => {
@@ -15,8 +15,8 @@ describe('connection_init authorization', () => {
   });
 });
 
-describe('the order-change channel', () => {
+describe('the order-change signal channel', () => {
   it('lives under the deployment’s key prefix', () => {
-    expect(orderChangesChannel('orders:')).toBe('orders:order-status-changed');
+    expect(changeSignalsChannel('orders:')).toBe('orders:order-changes');
   });
 });

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import {
   GraphQLError,
   getOperationAST,
@@ -19,9 +20,9 @@ import {
 import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearerToken, verifyAccessToken, type TokenSettings, type Viewer } from '../auth/tokens.js';
+import { bearerToken, type Viewer } from '../auth/index.js';
 import { UnauthenticatedError } from '../errors.js';
-import { createLoaders, type GraphQLContext, type Services } from '../graphql/context.js';
+import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
 import type { Logger } from '../logger.js';
@@ -62,13 +63,23 @@ export function socketToken(params: Record<string, unknown> | undefined): string
   return /^bearer\s/i.test(raw.trim()) ? bearerToken(raw.trim()) : raw.trim();
 }
 
+/** A GraphQL error with the code Apollo gives the same mistake over HTTP. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 // setTimeout fires at once for delays over 2^31-1 ms; no access token lives that long, but be safe.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function attachGraphQLWebSocket(options: {
   httpServer: Server;
   schema: GraphQLSchema;
-  jwt: TokenSettings;
   services: Services;
   logger: Logger;
   metrics?: SocketObserver;
@@ -88,15 +99,20 @@ export function attachGraphQLWebSocket(options: {
     return false;
   };
 
-  const contextFor = (ctx: Ctx, requestId: string): GraphQLContext => ({
-    requestId,
-    ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-    viewer: ctx.extra.viewer ?? null,
-    authError: null,
-    services,
-    loaders: createLoaders(services),
-    logger: logger.child({ requestId, transport: 'ws' }),
-  });
+  const contextFor = (ctx: Ctx, requestId: string) =>
+    createContext(
+      services,
+      logger,
+      {
+        requestId,
+        ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        connection: {
+          bufferedBytes: () => ctx.extra.socket.bufferedAmount,
+          close: (code, reason) => ctx.extra.socket.close(code, reason),
+        },
+      },
+      { viewer: ctx.extra.viewer ?? null, authError: null },
+    );
 
   const requestIds = new WeakMap<object, string>();
   const format = (ctx: Ctx, id: string, error: GraphQLError): GraphQLFormattedError =>
@@ -111,19 +127,19 @@ export function attachGraphQLWebSocket(options: {
         try {
           const token = socketToken(ctx.connectionParams);
           if (!token) return refuse(ctx, SocketCloseCode.Unauthorized, 'Missing access token');
-          viewer = verifyAccessToken(options.jwt, token);
+          // The same answer as over HTTP: a bad token, or one whose account is gone, is unauthenticated.
+          viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
           throw error;
         }
-        const [user] = await services.auth.getUsers([viewer.userId]);
-        if (!user || user instanceof Error) return refuse(ctx, SocketCloseCode.Forbidden, 'Account not found');
         ctx.extra.viewer = viewer;
         ctx.extra.subscriptionIds = new Set();
         metrics?.wsConnectionOpened();
         requestIds.set(ctx, randomUUID());
+        // Its own code, which the stock client retries (refreshing its token): see close-codes.ts.
         ctx.extra.expiryTimer = setTimeout(
-          () => ctx.extra.socket.close(SocketCloseCode.Unauthorized, 'Access token has expired'),
+          () => ctx.extra.socket.close(SocketCloseCode.AccessTokenExpired, 'Access token has expired'),
           Math.min(Math.max(0, viewer.expiresAt - Date.now()), MAX_TIMER_MS),
         );
         return true;
@@ -149,12 +165,17 @@ export function attachGraphQLWebSocket(options: {
         try {
           document = parse(payload.query);
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
           throw error;
         }
-        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost.
+        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost;
+        // a mistake in the document gets the code it gets over HTTP, never a masked internal error.
         const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) {
+          return errors.map((e) =>
+            e.originalError ? e : withCode(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED),
+          );
+        }
         let cost: number;
         try {
           cost = assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);

@@ -76,6 +76,21 @@ export class Metrics {
     help: 'Age of the oldest unpublished outbox row; 0 when none is pending (NaN when unknown)',
     registers: [this.registry],
   });
+  private readonly liveSlowClosed = new Counter({
+    name: 'live_subscribers_closed_slow_total',
+    help: 'Live subscribers closed with 1013 because too many changes waited for them (they resume)',
+    registers: [this.registry],
+  });
+  private readonly liveSignalReconnects = new Counter({
+    name: 'live_signal_reconnects_total',
+    help: 'Times the Redis connection that hears order-change signals came back (after a drop or a stall)',
+    registers: [this.registry],
+  });
+  private readonly liveSignalResubscribes = new Counter({
+    name: 'live_signal_resubscribes_total',
+    help: 'Times the order-change channel was subscribed again after a reconnect',
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -122,6 +137,16 @@ export class Metrics {
   }
   messageDeadLettered(queue: string): void {
     this.deadLettered.inc({ queue });
+  }
+
+  slowSubscriberClosed(): void {
+    this.liveSlowClosed.inc();
+  }
+  liveSubscriberReconnected(): void {
+    this.liveSignalReconnects.inc();
+  }
+  liveResubscribed(): void {
+    this.liveSignalResubscribes.inc();
   }
 
   /** Reads the outbox backlog at every scrape (one query), rather than on a timer nobody looks at. */

@@ -1,7 +1,10 @@
 // Order events as classes. Each becomes one outbox row (its envelope is the
-// message on the wire) and, through the audit consumer, one OrderHistory row
-// (historyEntryFor).
+// message on the wire) and, through the audit consumer, one OrderHistory row.
+// Every event carries its own facts (from and to status, version, actor):
+// listeners read them with factsOf, never work them out again.
 import { randomUUID } from 'node:crypto';
+import { UnreachableCaseError } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { MalformedMessageError, parseEnvelope, type EventEnvelope } from '../outbox/envelope.js';
 import { OrderStatus } from './status-machine.js';
 
@@ -17,28 +20,76 @@ export interface MoneyData {
   currencyCode: string;
 }
 
-export interface OrderCreatedData {
+interface OrderEventData {
   orderId: string;
   customerId: string;
-  status: OrderStatus;
+  /** The order's version after the event. */
   version: number;
-  total: MoneyData;
-  items: { sku: string; quantity: number; unitPrice: MoneyData }[];
+  /** A user id, or `system:<name>`. */
   actor: string;
 }
 
-export interface OrderStatusChangedData {
-  orderId: string;
-  customerId: string;
+export interface OrderCreatedData extends OrderEventData {
+  status: OrderStatus;
+  total: MoneyData;
+  items: { sku: string; quantity: number; unitPrice: MoneyData }[];
+}
+
+export interface OrderStatusChangedData extends OrderEventData {
   fromStatus: OrderStatus;
   toStatus: OrderStatus;
-  version: number;
   total: MoneyData;
-  actor: string;
   reason: string | null;
 }
 
-abstract class OrderEvent<T extends { orderId: string; actor: string }> {
+/** An order event as it travels: the type names the shape of its data. */
+export type OrderEventEnvelope =
+  | (EventEnvelope<OrderCreatedData> & { type: typeof OrderEventType.CREATED })
+  | (EventEnvelope<OrderStatusChangedData> & { type: typeof OrderEventType.STATUS_CHANGED })
+  | (EventEnvelope<OrderStatusChangedData> & { type: typeof OrderEventType.CANCELLED });
+
+/** What every order event says, whatever its type: the audit trail and live updates are made of this. */
+export interface OrderEventFacts {
+  eventId: string;
+  type: OrderEventType;
+  orderId: string;
+  customerId: string;
+  version: number;
+  /** Null for the order's creation. */
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  actor: string;
+  reason: string | null;
+  occurredAt: Date;
+}
+
+export function factsOf(envelope: OrderEventEnvelope): OrderEventFacts {
+  const common = {
+    eventId: envelope.id,
+    type: envelope.type,
+    orderId: envelope.data.orderId,
+    customerId: envelope.data.customerId,
+    version: envelope.data.version,
+    actor: envelope.data.actor,
+    occurredAt: new Date(envelope.occurredAt),
+  };
+  switch (envelope.type) {
+    case OrderEventType.CREATED:
+      return { ...common, fromStatus: null, toStatus: envelope.data.status, reason: null };
+    case OrderEventType.STATUS_CHANGED:
+    case OrderEventType.CANCELLED:
+      return {
+        ...common,
+        fromStatus: envelope.data.fromStatus,
+        toStatus: envelope.data.toStatus,
+        reason: envelope.data.reason ?? null,
+      };
+    default:
+      throw new UnreachableCaseError(envelope);
+  }
+}
+
+abstract class OrderEvent<T extends OrderEventData> {
   readonly id = randomUUID();
   readonly occurredAt: Date;
   abstract readonly type: OrderEventType;
@@ -54,76 +105,83 @@ abstract class OrderEvent<T extends { orderId: string; actor: string }> {
     return this.data.orderId;
   }
 
-  toEnvelope(): EventEnvelope<T> {
+  /** The outbox keeps the events of one order in order. */
+  get aggregateId(): string {
+    return this.data.orderId;
+  }
+
+  abstract toEnvelope(): OrderEventEnvelope;
+
+  facts(): OrderEventFacts {
+    return factsOf(this.toEnvelope());
+  }
+
+  protected envelope(): EventEnvelope<T> {
     return { id: this.id, type: this.type, occurredAt: this.occurredAt.toISOString(), data: this.data };
   }
 }
 
 export class OrderCreated extends OrderEvent<OrderCreatedData> {
   readonly type = OrderEventType.CREATED;
+  toEnvelope(): OrderEventEnvelope {
+    return { ...this.envelope(), type: this.type };
+  }
 }
 
 export class OrderStatusChanged extends OrderEvent<OrderStatusChangedData> {
   readonly type = OrderEventType.STATUS_CHANGED;
+  toEnvelope(): OrderEventEnvelope {
+    return { ...this.envelope(), type: this.type };
+  }
 }
 
 /** A move to CANCELLED: its own routing key, the same payload as a status change. */
 export class OrderCancelled extends OrderEvent<OrderStatusChangedData> {
   readonly type = OrderEventType.CANCELLED;
+  toEnvelope(): OrderEventEnvelope {
+    return { ...this.envelope(), type: this.type };
+  }
 }
 
 export type AnyOrderEvent = OrderCreated | OrderStatusChanged | OrderCancelled;
 
-export interface HistoryEntryData {
-  eventId: string;
-  orderId: string;
-  type: string;
-  fromStatus: OrderStatus | null;
-  toStatus: OrderStatus | null;
-  actor: string;
-  reason: string | null;
-  occurredAt: Date;
-}
-
-/** The audit row an event stands for; works from the wire envelope so a consumer can use it too. */
-export function historyEntryFor(envelope: EventEnvelope<OrderCreatedData | OrderStatusChangedData>): HistoryEntryData {
-  const data = envelope.data;
-  const created = envelope.type === OrderEventType.CREATED;
-  return {
-    eventId: envelope.id,
-    orderId: data.orderId,
-    type: envelope.type,
-    fromStatus: created ? null : (data as OrderStatusChangedData).fromStatus,
-    toStatus: created ? (data as OrderCreatedData).status : (data as OrderStatusChangedData).toStatus,
-    actor: data.actor,
-    reason: created ? null : ((data as OrderStatusChangedData).reason ?? null),
-    occurredAt: new Date(envelope.occurredAt),
-  };
-}
-
 const ORDER_EVENT_TYPES = new Set<string>(Object.values(OrderEventType));
 const STATUSES = new Set<string>(Object.values(OrderStatus));
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requireStatus(data: Record<string, unknown>, field: string): void {
+  if (typeof data[field] !== 'string' || !STATUSES.has(data[field])) {
+    throw new MalformedMessageError(`data.${field} must be an order status`);
+  }
+}
 
 /** Reads an `order.*` message body far enough to audit it; anything off is MALFORMED_MESSAGE. */
-export function parseOrderEvent(content: Buffer): EventEnvelope<OrderCreatedData | OrderStatusChangedData> {
+export function parseOrderEvent(content: Buffer): OrderEventEnvelope {
   const envelope = parseEnvelope(content, (type) => ORDER_EVENT_TYPES.has(type));
   const data = envelope.data as Record<string, unknown>;
-  if (!UUID.test(envelope.id)) throw new MalformedMessageError('envelope.id of an order event must be a UUID');
-  if (typeof data.orderId !== 'string' || !UUID.test(data.orderId)) {
-    throw new MalformedMessageError('data.orderId must be a UUID');
+  if (!isUuid(envelope.id)) throw new MalformedMessageError('envelope.id of an order event must be a UUID');
+  if (!isUuid(data.orderId)) throw new MalformedMessageError('data.orderId must be a UUID');
+  if (!isUuid(data.customerId)) throw new MalformedMessageError('data.customerId must be a UUID');
+  if (typeof data.version !== 'number' || !Number.isSafeInteger(data.version) || data.version < 1) {
+    throw new MalformedMessageError('data.version must be a positive integer');
   }
   if (typeof data.actor !== 'string' || data.actor.length === 0 || data.actor.length > 100) {
     throw new MalformedMessageError('data.actor must be a string of 1..100 characters');
   }
-  const statusFields = envelope.type === OrderEventType.CREATED ? ['status'] : ['fromStatus', 'toStatus'];
-  for (const field of statusFields) {
-    if (typeof data[field] !== 'string' || !STATUSES.has(data[field])) {
-      throw new MalformedMessageError(`data.${field} must be an order status`);
-    }
+  const type = envelope.type as OrderEventType;
+  switch (type) {
+    case OrderEventType.CREATED:
+      requireStatus(data, 'status');
+      break;
+    case OrderEventType.STATUS_CHANGED:
+    case OrderEventType.CANCELLED:
+      requireStatus(data, 'fromStatus');
+      requireStatus(data, 'toStatus');
+      if (data.reason !== undefined && data.reason !== null && typeof data.reason !== 'string') {
+        throw new MalformedMessageError('data.reason must be a string when present');
+      }
+      break;
+    default:
+      throw new UnreachableCaseError(type);
   }
-  if (data.reason !== undefined && data.reason !== null && typeof data.reason !== 'string') {
-    throw new MalformedMessageError('data.reason must be a string when present');
-  }
-  return envelope as EventEnvelope<OrderCreatedData | OrderStatusChangedData>;
+  return envelope as OrderEventEnvelope;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../errors.js';
-import { decodeCursor, encodeCursor, parseCreateOrder, parsePageSize, parseUuid } from './order-input.js';
+import { decodeCursor, encodeCursor, parseCreateOrder, parseUuid } from './order-input.js';
+import { parsePageSize } from '../pagination.js';
 
 const item = { sku: 'MUG-LOGO', quantity: 1 };
 
@@ -18,6 +19,7 @@ describe('createOrder input', () => {
     ['quantity 0', { items: [{ sku: 'A', quantity: 0 }], shippingAddress: 'x' }, 'items.0.quantity'],
     ['quantity 1001', { items: [{ sku: 'A', quantity: 1001 }], shippingAddress: 'x' }, 'items.0.quantity'],
     ['a blank sku', { items: [{ sku: '  ', quantity: 1 }], shippingAddress: 'x' }, 'items.0.sku'],
+    ['a NUL byte in a sku', { items: [{ sku: 'MUG\u0000', quantity: 1 }], shippingAddress: 'x' }, 'items.0.sku'],
     ['a sku twice', { items: [item, item], shippingAddress: 'x' }, 'items.1.sku'],
     ['a blank address', { items: [item], shippingAddress: '   ' }, 'shippingAddress'],
     ['a huge address', { items: [item], shippingAddress: 'x'.repeat(1001) }, 'shippingAddress'],

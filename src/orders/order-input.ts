@@ -1,5 +1,6 @@
 // Input rules for orders, kept apart from the service so they are easy to test.
 import { BadInputError } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 export const MAX_ITEMS_PER_ORDER = 100;
 export const MIN_QUANTITY = 1;
@@ -7,7 +8,6 @@ export const MAX_QUANTITY = 1000;
 export const MAX_SHIPPING_ADDRESS = 1000;
 export const MAX_IDEMPOTENCY_KEY = 200;
 export const MAX_REASON = 500;
-export const MAX_PAGE_SIZE = 100;
 
 export interface OrderItemRequest {
   sku: string;
@@ -20,10 +20,8 @@ export interface CreateOrderRequest {
   idempotencyKey: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function parseUuid(value: string, field: string): string {
-  if (!UUID.test(value)) throw new BadInputError(`${field} must be a UUID`, field);
+  if (!isUuid(value)) throw new BadInputError(`${field} must be a UUID`, field);
   return value.toLowerCase();
 }
 
@@ -41,6 +39,8 @@ export function parseCreateOrder(input: {
     const sku = item.sku.trim();
     if (sku.length === 0 || sku.length > 64)
       throw new BadInputError('sku must be 1 to 64 characters', `items.${i}.sku`);
+    // PostgreSQL refuses a NUL in text outright: caught here it is bad input, not a database error.
+    if (/\p{Cc}/u.test(sku)) throw new BadInputError('sku must not contain control characters', `items.${i}.sku`);
     if (seen.has(sku))
       throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `items.${i}.sku`);
     seen.add(sku);
@@ -83,14 +83,6 @@ export function parseExpectedVersion(value: number | null | undefined): number |
   return value;
 }
 
-export function parsePageSize(first: number | null | undefined): number {
-  const size = first ?? 20;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new BadInputError(`first must be 1 to ${MAX_PAGE_SIZE}`, 'first');
-  }
-  return size;
-}
-
 export interface Cursor {
   createdAt: Date;
   id: string;
@@ -104,7 +96,7 @@ export function decodeCursor(value: string): Cursor {
   const invalid = () => new BadInputError('after is not a cursor returned by this API', 'after');
   const decoded = Buffer.from(value, 'base64url').toString('utf8');
   const [iso, id, extra] = decoded.split('|');
-  if (!iso || !id || extra !== undefined || !UUID.test(id)) throw invalid();
+  if (!iso || !id || extra !== undefined || !isUuid(id)) throw invalid();
   const createdAt = new Date(iso);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== iso) throw invalid();
   return { createdAt, id };

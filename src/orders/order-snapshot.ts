@@ -1,8 +1,7 @@
 // An order as plain data: what the cache stores and the API maps from. It
 // keeps customerId, so a cached order is still authorized for every caller.
-import type { Viewer } from '../auth/tokens.js';
 import type { Order } from './order.entity.js';
-import { Role, type OrderStatus } from './status-machine.js';
+import type { OrderStatus } from './status-machine.js';
 
 export interface OrderSnapshot {
   id: string;
@@ -38,12 +37,4 @@ export function snapshotOf(order: Order): OrderSnapshot {
       lineTotalMinor: item.lineTotalMinor,
     })),
   };
-}
-
-/** An admin sees every order, a customer their own: the one statement of that rule (reads, live updates, moves). */
-export function viewerMaySee(
-  viewer: Pick<Viewer, 'role' | 'userId'>,
-  order: Pick<OrderSnapshot, 'customerId'>,
-): boolean {
-  return viewer.role === Role.ADMIN || order.customerId === viewer.userId;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Collection, OptionalProps, type Rel } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, OneToMany, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { User } from '../auth/user.entity.js';
+import { User } from '../auth/index.js';
 import { OrderStatus } from './status-machine.js';
 
 @Entity({ tableName: 'orders' })

@@ -1,12 +1,12 @@
+// Orders over GraphQL: parse, authorize, call a service, map the result.
+// Who may see which order is the services' business (order-access.ts).
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { UserType } from '../auth/auth.types.js';
+import { UserType } from '../auth/index.js';
+import { BadInputError } from '../errors.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
-import type { OrderStatusChangeEvent } from '../live/order-updates.js';
-import type { Viewer } from '../auth/tokens.js';
-import { NotFoundError } from '../errors.js';
-import { parseUuid } from './order-input.js';
-import { viewerMaySee, type OrderSnapshot } from './order-snapshot.js';
-import { viewerActor } from './order.service.js';
+import { SocketCloseCode } from '../live/close-codes.js';
+import { decodeFeedCursor, type FeedKey, type OrderChange } from './change-feed.js';
+import { userActor } from './status-machine.js';
 import {
   CancelOrderInput,
   CreateOrderInput,
@@ -18,33 +18,6 @@ import {
   UpdateOrderStatusInput,
 } from './order.types.js';
 
-/** Cache first; authorized on every read, cached or not. Someone else's order reads as missing. */
-async function visibleOrder(ctx: GraphQLContext, viewer: Viewer, orderId: string): Promise<OrderSnapshot> {
-  const order = await ctx.services.orderCache.get(orderId);
-  if (!order || !viewerMaySee(viewer, order)) throw new NotFoundError('Order not found');
-  return order;
-}
-
-/**
- * Every subscriber in this process receives the same event object: load the
- * order once per event and share it (each viewer is still checked on it),
- * instead of one cache lookup per subscriber.
- */
-const orderOfEvent = new WeakMap<OrderStatusChangeEvent, Promise<OrderSnapshot | null>>();
-
-async function visibleOrderOfEvent(ctx: GraphQLContext, viewer: Viewer, event: OrderStatusChangeEvent) {
-  let loading = orderOfEvent.get(event);
-  if (!loading) {
-    loading = ctx.services.orderCache.get(event.orderId);
-    orderOfEvent.set(event, loading);
-    // A failed load is not kept: the next subscriber tries again.
-    loading.catch(() => orderOfEvent.delete(event));
-  }
-  const order = await loading;
-  if (!order || !viewerMaySee(viewer, order)) throw new NotFoundError('Order not found');
-  return order;
-}
-
 function meta(ctx: GraphQLContext) {
   return { correlationId: ctx.requestId };
 }
@@ -53,8 +26,7 @@ function meta(ctx: GraphQLContext) {
 export class OrderResolver {
   @Query(() => OrderType, { nullable: true, description: 'NOT_FOUND for a missing order and for someone else’s.' })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
-    const viewer = requireViewer(ctx);
-    return OrderType.fromSnapshot(await visibleOrder(ctx, viewer, parseUuid(id, 'id')));
+    return OrderType.fromSnapshot(await ctx.services.reads.order(requireViewer(ctx), id));
   }
 
   @Query(() => OrderConnection, { description: 'Newest first. A customer sees only their own orders.' })
@@ -64,8 +36,7 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20 }) first?: number | null,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
   ): Promise<OrderConnection> {
-    const viewer = requireViewer(ctx);
-    const page = await ctx.services.orders.listOrders(viewer, filter ?? {}, first, after);
+    const page = await ctx.services.reads.listOrders(requireViewer(ctx), filter ?? {}, first, after);
     return {
       edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: OrderType.from(edge.node) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
@@ -78,8 +49,7 @@ export class OrderResolver {
     @Arg('input', () => CreateOrderInput) input: CreateOrderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const viewer = requireViewer(ctx);
-    return OrderType.from(await ctx.services.orders.createOrder(viewer, input, meta(ctx)));
+    return OrderType.from(await ctx.services.placement.placeOrder(requireViewer(ctx), input, meta(ctx)));
   }
 
   @Mutation(() => OrderType)
@@ -87,8 +57,7 @@ export class OrderResolver {
     @Arg('input', () => UpdateOrderStatusInput) input: UpdateOrderStatusInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const viewer = requireViewer(ctx);
-    return OrderType.from(await ctx.services.orders.updateStatus(viewerActor(viewer), input, meta(ctx)));
+    return OrderType.from(await ctx.services.moves.updateStatus(userActor(requireViewer(ctx)), input, meta(ctx)));
   }
 
   @Mutation(() => OrderType, { description: 'Stock is returned to the catalogue.' })
@@ -96,8 +65,7 @@ export class OrderResolver {
     @Arg('input', () => CancelOrderInput) input: CancelOrderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const viewer = requireViewer(ctx);
-    return OrderType.from(await ctx.services.orders.cancelOrder(viewerActor(viewer), input, meta(ctx)));
+    return OrderType.from(await ctx.services.moves.cancelOrder(userActor(requireViewer(ctx)), input, meta(ctx)));
   }
 
   @FieldResolver(() => UserType)
@@ -111,29 +79,52 @@ export class OrderResolver {
   }
 
   @Subscription(() => OrderStatusChange, {
-    description: 'Changes of one order, or of every order the caller may see when no id is given.',
-    subscribe: ({ args, context }) => {
+    description:
+      'Changes of one order, or of every order the caller may see when no id is given. With `after` (a cursor of ' +
+      'an earlier change), first every change since then, then live. An order the caller may not see is NOT_FOUND.',
+    subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const viewer = requireViewer(ctx);
-      const orderId = typeof args.orderId === 'string' ? parseUuid(args.orderId, 'orderId') : undefined;
-      return ctx.services.updates.subscribe(viewer, orderId);
+      const connection = ctx.connection;
+      if (!connection) throw new BadInputError('Subscriptions run over the websocket (graphql-ws) only');
+      let orderId: string | undefined;
+      if (typeof args.orderId === 'string') {
+        // As order(id) answers: NOT_FOUND for a missing order and for someone else's.
+        orderId = (await ctx.services.reads.order(viewer, args.orderId)).id;
+      }
+      let after: FeedKey | undefined;
+      if (typeof args.after === 'string') {
+        after = decodeFeedCursor(args.after);
+        await ctx.services.feed.assertResumable(after);
+      }
+      return ctx.services.live.subscribe(viewer, { orderId, after, connection });
     },
   })
   async orderStatusChanged(
-    @Root() event: OrderStatusChangeEvent,
+    @Root() change: OrderChange,
     @Ctx() ctx: GraphQLContext,
     @Arg('orderId', () => ID, { nullable: true }) _orderId?: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this cursor.' }) _after?: string | null,
   ): Promise<OrderStatusChange> {
     const viewer = requireViewer(ctx);
     // The socket's context lives as long as the subscription: drop what its loaders remember of this order.
-    ctx.loaders.historyByOrderId.clear(event.orderId);
-    const order = await visibleOrderOfEvent(ctx, viewer, event);
+    ctx.loaders.historyByOrderId.clear(change.orderId);
+    let order;
+    try {
+      order = await ctx.services.reads.orderOfChange(viewer, change);
+    } catch (error) {
+      // Never an error in place of a change: the subscriber resumes from its last cursor instead.
+      ctx.connection?.close(SocketCloseCode.TryAgainLater, 'Could not load the changed order: resume later');
+      throw error;
+    }
     return Object.assign(new OrderStatusChange(), {
       order: OrderType.fromSnapshot(order),
-      previousStatus: event.previousStatus,
-      status: event.status,
-      changedAt: new Date(event.changedAt),
-      actor: event.actor,
+      previousStatus: change.previousStatus,
+      status: change.status,
+      changedAt: change.changedAt,
+      actor: change.actor,
+      version: change.version,
+      cursor: change.cursor,
     });
   }
 }

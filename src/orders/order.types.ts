@@ -148,15 +148,18 @@ export class OrderConnection {
   totalCount!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'One change of an order, in the order changes happened. docs/live.md has the protocol.' })
 export class OrderStatusChange {
-  @Field(() => OrderType)
+  @Field(() => OrderType, { description: 'The order as it is now (for a replayed change too).' })
   order!: OrderType;
 
-  @Field(() => OrderStatus, { nullable: true })
+  @Field(() => OrderStatus, {
+    nullable: true,
+    description: 'The status before this change; equal to status when the change did not move it.',
+  })
   previousStatus!: OrderStatus | null;
 
-  @Field(() => OrderStatus)
+  @Field(() => OrderStatus, { description: 'The status after this change.' })
   status!: OrderStatus;
 
   @Field()
@@ -164,6 +167,12 @@ export class OrderStatusChange {
 
   @Field()
   actor!: string;
+
+  @Field(() => Int, { description: 'The order’s version after this change: per order, they arrive without holes.' })
+  version!: number;
+
+  @Field({ description: 'Pass as `after` to resume right after this change.' })
+  cursor!: string;
 }
 
 @InputType()

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { Role } from '../auth/role.js';
 import { InvalidStatusTransitionError } from '../errors.js';
 import {
   assertTransition,
   canTransition,
   isFinal,
   OrderStatus,
-  Role,
   validateMachine,
   type Actor,
 } from './status-machine.js';

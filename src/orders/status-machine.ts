@@ -1,5 +1,6 @@
 // The order status machine as plain data (SPEC section 2): which moves exist,
 // and who may make each one. Checked once at import by validateMachine().
+import { Role } from '../auth/index.js';
 import { InvalidStatusTransitionError } from '../errors.js';
 
 export enum OrderStatus {
@@ -11,13 +12,13 @@ export enum OrderStatus {
   CANCELLED = 'CANCELLED',
 }
 
-export enum Role {
-  CUSTOMER = 'CUSTOMER',
-  ADMIN = 'ADMIN',
-}
-
 /** Who asks for a move: a person with a role, or a consumer acting for the system. */
 export type Actor = { kind: 'user'; userId: string; role: Role } | { kind: 'system'; name: string };
+
+/** A signed-in person as the one who moves an order. */
+export function userActor(viewer: { userId: string; role: Role }): Actor {
+  return { kind: 'user', userId: viewer.userId, role: viewer.role };
+}
 
 export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS';
 

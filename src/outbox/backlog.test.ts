@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { ENTITIES } from '../bootstrap/entities.js';
 import { createOrm, migrate, type Orm } from '../db/orm.js';
 import { readOutboxBacklog } from './backlog.js';
 
@@ -9,7 +10,7 @@ let db: TestDatabase;
 let orm: Orm;
 beforeAll(async () => {
   db = await createTestDatabase();
-  orm = await createOrm({ url: db.url });
+  orm = await createOrm({ url: db.url, entities: ENTITIES });
   await migrate(orm);
 });
 afterAll(async () => {

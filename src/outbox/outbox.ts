@@ -2,15 +2,24 @@
 // the rows is the relay's job (relay.ts); the audit trail is written from the
 // published events by the audit consumer, not here.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AnyOrderEvent } from '../orders/order-events.js';
+import type { EventEnvelope } from './envelope.js';
 import { OutboxMessage } from './outbox.entity.js';
 
-export function enqueueOrderEvents(tx: EntityManager, events: AnyOrderEvent[], correlationId: string | null): void {
+/** What the outbox needs of an event: its envelope, and the aggregate whose events go out in order. */
+export interface OutboxEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly aggregateId: string;
+  readonly occurredAt: Date;
+  toEnvelope(): EventEnvelope;
+}
+
+export function enqueueEvents(tx: EntityManager, events: readonly OutboxEvent[], correlationId: string | null): void {
   for (const event of events) {
     tx.persist(
       tx.create(OutboxMessage, {
         id: event.id,
-        aggregateId: event.orderId,
+        aggregateId: event.aggregateId,
         type: event.type,
         envelope: event.toEnvelope(),
         correlationId,

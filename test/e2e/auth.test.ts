@@ -1,7 +1,15 @@
 // Accounts and sessions through the GraphQL API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../../src/auth/user.entity.js';
-import { LoginDocument, MeDocument, RefreshTokenDocument, RegisterDocument } from '../generated/graphql.js';
+import { Order } from '../../src/orders/order.entity.js';
+import {
+  CreateOrderDocument,
+  LoginDocument,
+  MeDocument,
+  OrdersDocument,
+  RefreshTokenDocument,
+  RegisterDocument,
+} from '../generated/graphql.js';
 import { codes } from '../support/client.js';
 import { startTestApp, uniqueEmail, type TestApp } from '../support/harness.js';
 
@@ -123,5 +131,21 @@ describe('access', () => {
     expect(codes(await t.client.request(MeDocument, undefined, { authorization: 'Basic abc' }))).toEqual([
       'UNAUTHENTICATED',
     ]);
+  });
+
+  it('refuses a valid token whose account no longer exists with UNAUTHENTICATED, never a 500', async () => {
+    const email = uniqueEmail('deleted');
+    const { register } = await t.client.ok(RegisterDocument, { input: { email, password: 'password-123' } });
+    // An operator removes the account (and its sessions) while its access token is still valid.
+    await t.app.orm.em.fork().execute('delete from refresh_tokens where user_id = ?', [register.user.id]);
+    await t.app.orm.em.fork().nativeDelete(User, { id: register.user.id });
+    const gone = t.client.as(register.accessToken);
+    expect(codes(await gone.request(MeDocument))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await gone.request(OrdersDocument, {}))).toEqual(['UNAUTHENTICATED']);
+    const placed = await gone.request(CreateOrderDocument, {
+      input: { items: [{ sku: 'MUG-LOGO', quantity: 1 }], shippingAddress: '1 Nowhere St' },
+    });
+    expect(codes(placed)).toEqual(['UNAUTHENTICATED']);
+    expect(await t.app.orm.em.fork().count(Order, { customer: register.user.id })).toBe(0);
   });
 });

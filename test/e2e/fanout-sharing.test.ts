@@ -34,7 +34,7 @@ it('loads the changed order once for all of its subscribers', async () => {
     subscribe(connect(owner.token), OrderStatusChangedDocument, {}),
   ];
   const strangers = subscribe(connect(stranger.token), OrderStatusChangedDocument, {});
-  await waitFor('four subscriptions', () => t.app.services.updates.size === 4);
+  await waitFor('four subscriptions', () => t.app.services.live.size === 4);
 
   const lookups = vi.spyOn(t.app.services.orderCache, 'get');
   await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'PAID' } });

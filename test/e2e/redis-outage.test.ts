@@ -55,7 +55,7 @@ describe.runIf(testServices.redisUrl)('Redis outage', () => {
     });
     live = liveClient(t.app.url, `Bearer ${customer.token}`);
     const sub = subscribe(live, OrderStatusChangedDocument, { orderId });
-    await waitFor('the subscription', () => t.app.services.updates.size > 0);
+    await waitFor('the subscription', () => t.app.services.live.size > 0);
 
     await proxy.cut();
 

@@ -3,12 +3,10 @@
 // caches and limits all see one system. Needs real Redis (TEST_REDIS_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createOrderCache } from '../../src/live/live-orders.js';
-import { createLiveUpdatesPublisher } from '../../src/live/publisher.js';
+import { startCore } from '../../src/bootstrap/core.js';
+import { publishLiveChanges } from '../../src/live/live-orders.js';
 import { createLogger } from '../../src/logger.js';
-import { OrderService } from '../../src/orders/order.service.js';
 import { OrderStatus } from '../../src/orders/status-machine.js';
-import { connectSharedState, type SharedState } from '../../src/shared-state.js';
 import {
   CreateOrderDocument,
   LoginDocument,
@@ -52,7 +50,7 @@ describe.runIf(testServices.redisUrl)('two instances over one Redis', () => {
     const live = liveClient(b.app.url, `Bearer ${customer.token}`);
     open.push(live);
     const sub = subscribe(live, OrderStatusChangedDocument, { orderId });
-    await waitFor('the subscription on B', () => b.app.services.updates.size > 0);
+    await waitFor('the subscription on B', () => b.app.services.live.size > 0);
 
     await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId, status: 'PAID' } });
     await waitFor('the event on B', () => sub.events.length > 0, 1_000);
@@ -61,23 +59,27 @@ describe.runIf(testServices.redisUrl)('two instances over one Redis', () => {
     expect(sub.events.map((e) => e.orderStatusChanged.status)).toEqual(['PAID', 'SHIPPED']);
   });
 
-  it('a subscriber on B gets a change made by another process through the same OrderService hook', async () => {
+  it('a subscriber on B gets a change made by a consumers process, built as consumers/main.ts builds it', async () => {
     const customer = await newCustomer(a);
     const orderId = await orderOf(customer);
     const live = liveClient(b.app.url, `Bearer ${customer.token}`);
     open.push(live);
     const sub = subscribe(live, OrderStatusChangedDocument, {});
-    await waitFor('the subscription on B', () => b.app.services.updates.size > 0);
+    await waitFor('the subscription on B', () => b.app.services.live.size > 0);
 
-    // What a consumer process builds: its own OrderService, publishing after commit.
+    // What a consumers process builds: its own core, publishing after commit.
     const logger = createLogger('silent');
-    const config = loadConfig({ NODE_ENV: 'test', ...a.env });
-    const shared: SharedState = await connectSharedState(config, logger, { receiveChanges: false });
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: a.db.url, ...a.env });
+    const core = await startCore(config, logger, 'consumers');
     try {
-      const orders = new OrderService(a.app.orm);
-      const cache = createOrderCache(orders, shared, config.orderCacheTtlSeconds, logger);
-      orders.onChange(createLiveUpdatesPublisher({ bus: shared.bus, cache, logger }));
-      await orders.transition({ kind: 'system', name: 'payments' }, orderId, OrderStatus.PAID, {
+      const { services } = core;
+      publishLiveChanges({
+        committed: services.committed,
+        shared: core.shared,
+        orderCache: services.orderCache,
+        logger,
+      });
+      await services.moves.transition({ kind: 'system', name: 'payments' }, orderId, OrderStatus.PAID, {
         reason: null,
         expectedVersion: undefined,
         meta: { correlationId: null },
@@ -85,7 +87,7 @@ describe.runIf(testServices.redisUrl)('two instances over one Redis', () => {
       await waitFor('the consumer’s change on B', () => sub.events.length > 0, 1_000);
       expect(sub.events[0]!.orderStatusChanged).toMatchObject({ status: 'PAID', actor: 'system:payments' });
     } finally {
-      await shared.close();
+      await core.stop();
     }
   });
 

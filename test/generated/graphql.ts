@@ -92,6 +92,7 @@ export type MeQuery = { me: { id: string; email: string; role: Role } };
 
 export type OrderStatusChangedSubscriptionVariables = Exact<{
   orderId?: string | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 export type OrderStatusChangedSubscription = {
@@ -100,6 +101,8 @@ export type OrderStatusChangedSubscription = {
     status: OrderStatus;
     changedAt: string;
     actor: string;
+    version: number;
+    cursor: string;
     order: { id: string; status: OrderStatus; version: number; customer: { id: string } };
   };
 };
@@ -568,6 +571,11 @@ export const OrderStatusChangedDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'orderId' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -581,6 +589,11 @@ export const OrderStatusChangedDocument = {
                 name: { kind: 'Name', value: 'orderId' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'orderId' } },
               },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
             ],
             selectionSet: {
               kind: 'SelectionSet',
@@ -589,6 +602,8 @@ export const OrderStatusChangedDocument = {
                 { kind: 'Field', name: { kind: 'Name', value: 'status' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'changedAt' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'actor' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'order' },

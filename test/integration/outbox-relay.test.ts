@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange, orderServiceTopology } from '../../src/broker/topology.js';
 import { UnroutableMessageError } from '../../src/broker/broker.js';
 import { createLogger } from '../../src/logger.js';
-import { OrderStatus, Role } from '../../src/orders/status-machine.js';
+import { Role } from '../../src/auth/role.js';
+import { OrderStatus } from '../../src/orders/status-machine.js';
 import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { OutboxRelay } from '../../src/outbox/relay.js';
 import { connectBroker, observeOrderEvents } from '../support/events.js';
@@ -29,23 +30,23 @@ describe('two relays against one outbox', () => {
     const sku = await addProduct(t, { stock: 1000 });
     const customer = await newCustomer(t);
     const admin = await adminClient(t);
-    const orders = t.app.services.orders;
+    const { placement, moves } = t.app.services;
     const viewer = { userId: customer.id, role: Role.CUSTOMER, expiresAt: Date.now() + 60_000 };
     const adminActor = { kind: 'user' as const, userId: admin.id, role: Role.ADMIN };
     for (let i = 0; i < 24; i++) {
-      const order = await orders.createOrder(
+      const order = await placement.placeOrder(
         viewer,
         { items: [{ sku, quantity: 1 }], shippingAddress: `No. ${i}` },
         meta,
       );
       if (i % 2 === 0) {
-        await orders.transition(adminActor, order.id, OrderStatus.PAID, {
+        await moves.transition(adminActor, order.id, OrderStatus.PAID, {
           reason: null,
           expectedVersion: undefined,
           meta,
         });
         if (i % 4 === 0) {
-          await orders.transition(adminActor, order.id, OrderStatus.SHIPPED, {
+          await moves.transition(adminActor, order.id, OrderStatus.SHIPPED, {
             reason: null,
             expectedVersion: undefined,
             meta,

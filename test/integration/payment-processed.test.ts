@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from '../../src/broker/topology.js';
 import { OrderHistory } from '../../src/orders/order-history.entity.js';
 import { Order } from '../../src/orders/order.entity.js';
-import { OrderService } from '../../src/orders/order.service.js';
 import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { paymentProcessedHandler } from '../../consumers/payment-processed.consumer.js';
 import { pino } from 'pino';
@@ -153,11 +152,11 @@ describe('PaymentProcessed', () => {
 describe('a consumer channel lost before its ack', () => {
   it('the message is redelivered and applied once', async () => {
     // Swap the app's consumer for one with the same handler that loses its channel after the commit, before the ack.
-    await t.app.eventing.subscriptions.get(Queue.PAYMENT_PROCESSED)?.cancel();
-    const handle = paymentProcessedHandler(new OrderService(t.app.orm), capturingLogger);
+    await t.app.workers!.subscriptions.get(Queue.PAYMENT_PROCESSED)?.cancel();
+    const handle = paymentProcessedHandler(t.app.services.moves, capturingLogger);
     const deliveries: { messageId: string | undefined; redelivered: boolean; attempt: number }[] = [];
     let dropped = false;
-    const subscription = await t.app.eventing.broker.consume(
+    const subscription = await t.app.broker.consume(
       Queue.PAYMENT_PROCESSED,
       async (delivery) => {
         deliveries.push({

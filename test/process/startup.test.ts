@@ -1,6 +1,6 @@
 // Bad configuration stops the compiled service at start with one line naming
 // the variable, before anything is opened or served.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ function expectRefusal(env: Record<string, string>, variable: string) {
   const lines = result.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^order-service: bad configuration: ${variable}: `));
+  // Refused before anything was opened: the embedded database never started.
+  expect(existsSync(join(dataDir, 'pg'))).toBe(false);
 }
 
 describe('configuration at start', () => {
@@ -31,5 +33,9 @@ describe('configuration at start', () => {
     ['RATE_LIMIT_CREATE_ORDER', 'many'],
   ])('stops on a bad %s, naming it', (variable, value) => {
     expectRefusal({ [variable]: value }, variable);
+  });
+
+  it('judges ADMIN_EMAIL by the rules of a registration, before anything connects', () => {
+    expectRefusal({ ADMIN_EMAIL: 'admin@example.c', ADMIN_PASSWORD: 'admin-password-1' }, 'ADMIN_EMAIL');
   });
 });

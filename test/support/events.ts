@@ -20,7 +20,7 @@ export async function publishPayment(
   id: string = randomUUID(),
 ): Promise<string> {
   const envelope = { id, type: RoutingKey.PAYMENT_PROCESSED, occurredAt: new Date().toISOString(), data };
-  await t.app.eventing.broker.publish({
+  await t.app.broker.publish({
     exchange: Exchange.PAYMENTS,
     routingKey: RoutingKey.PAYMENT_PROCESSED,
     messageId: id,
@@ -33,7 +33,7 @@ export async function publishPayment(
 
 /** Publishes raw bytes to the payments exchange (a poison message). */
 export async function publishRawPayment(t: TestApp, content: Buffer, messageId = randomUUID()): Promise<string> {
-  await t.app.eventing.broker.publish({
+  await t.app.broker.publish({
     exchange: Exchange.PAYMENTS,
     routingKey: RoutingKey.PAYMENT_PROCESSED,
     messageId,
@@ -46,7 +46,7 @@ export async function publishRawPayment(t: TestApp, content: Buffer, messageId =
 
 /** The message ids waiting in `<queue>.dlq`, oldest first. Reading leaves them there. */
 export async function deadLetterIds(t: TestApp, queue: string): Promise<(string | undefined)[]> {
-  const broker = t.app.eventing.broker;
+  const broker = t.app.broker;
   if (broker instanceof InProcessBus) return broker.deadLetters(queue).map((m) => m.messageId);
   const connection = await amqp.connect(t.vhost.url as string);
   try {
@@ -67,7 +67,7 @@ export async function deadLetterIds(t: TestApp, queue: string): Promise<(string 
 
 /** A broker connection of the test's own on the same vhost (or the app's bus), e.g. for a second relay. */
 export async function connectBroker(t: TestApp, topology: Topology): Promise<Broker> {
-  const appBroker = t.app.eventing.broker;
+  const appBroker = t.app.broker;
   if (appBroker instanceof InProcessBus) {
     await appBroker.start(topology);
     // The same bus as the app's (there is only one per process); the app closes it.

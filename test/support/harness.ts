@@ -1,6 +1,7 @@
 // Starts the whole service for a test file, on its own database, and gives
 // back a client and helpers to make customers, admins and products.
 import { randomUUID } from 'node:crypto';
+import { CONSUMERS } from '../../consumers/index.js';
 import { startApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { Product } from '../../src/catalog/product.entity.js';
@@ -82,12 +83,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     await redis?.drop();
     await vhost.drop();
   };
-  const app = await startApp(config, options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent')).catch(
-    async (error: unknown) => {
-      await dropOwned();
-      throw error;
-    },
-  );
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await startApp(config, logger, { consumers: CONSUMERS }).catch(async (error: unknown) => {
+    await dropOwned();
+    throw error;
+  });
   return {
     app,
     db,

@@ -1,0 +1,36 @@
+// Every consumer this service runs, in the consumers process and (with
+// RUN_CONSUMERS) inside the API process alike. Each is thin over the same
+// services the API uses.
+import { Queue } from '../src/broker/topology.js';
+import type { ConsumerDefinition } from '../src/bootstrap/workers.js';
+import { auditHandler } from './audit.consumer.js';
+import { paymentProcessedHandler } from './payment-processed.consumer.js';
+import { paymentSimulatorHandler } from './payment-simulator.js';
+
+export const CONSUMERS: readonly ConsumerDefinition[] = [
+  {
+    queue: Queue.PAYMENT_PROCESSED,
+    prefetch: 10,
+    handler: (core) => paymentProcessedHandler(core.services.moves, core.logger.child({ component: 'events' })),
+  },
+  {
+    queue: Queue.AUDIT,
+    prefetch: 50,
+    handler: (core) => auditHandler(core.services.audit, core.logger.child({ component: 'events' })),
+  },
+  {
+    // The development stand-in for the payment service (PAYMENT_SIMULATOR).
+    queue: Queue.PAYMENT_SIMULATOR,
+    prefetch: 50,
+    enabled: (config) => config.paymentSimulator,
+    handler: (core) => {
+      const options = {
+        delayMs: core.config.paymentSimulatorDelayMs,
+        failureRate: core.config.paymentSimulatorFailureRate,
+      };
+      const logger = core.logger.child({ component: 'payment-simulator' });
+      logger.info(options, 'payment simulator on: orders are paid by themselves');
+      return paymentSimulatorHandler(core.broker, options, logger);
+    },
+  },
+];

@@ -1,0 +1,155 @@
+// The API on a core: GraphQL over HTTP (Apollo on Express) and over the
+// websocket (graphql-ws) on one port and path, the operational routes, and
+// the live side that serves subscribers.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { Authenticator, bearerToken } from '../auth/index.js';
+import { UnauthenticatedError } from '../errors.js';
+import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
+import { formatError } from '../graphql/format-error.js';
+import { createSchema } from '../graphql/schema.js';
+import { operationalRoutes } from '../http/ops-routes.js';
+import { playgroundRoutes } from '../http/playground.js';
+import { requestContext } from '../http/request-context.js';
+import { webAppRoutes } from '../http/web-app.js';
+import { batchSizeGuard, operationCostPlugin } from '../limits/http-limits.js';
+import { shapeRules } from '../limits/operation-limits.js';
+import { RateLimits } from '../limits/rate-limits.js';
+import { serveLiveChanges } from '../live/live-orders.js';
+import { attachGraphQLWebSocket } from '../live/websocket.js';
+import { graphqlObserver } from '../observability/graphql-observer.js';
+import { currentCorrelationId } from '../observability/request-scope.js';
+import type { Core } from './core.js';
+
+export interface Api {
+  /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
+  url: string;
+  port: number;
+  services: Services;
+}
+
+export async function startApi(core: Core): Promise<Api> {
+  const { config, logger, metrics } = core;
+  const domain = core.services;
+  const live = await serveLiveChanges({
+    committed: domain.committed,
+    shared: core.shared,
+    orderCache: domain.orderCache,
+    logger,
+    feed: domain.feed,
+    readiness: core.readiness,
+    limits: config.live,
+    pollIntervalMs: config.live.pollIntervalMs,
+    observer: metrics,
+  });
+  // After the HTTP drain: subscribers are gone by then.
+  core.onStop('workers', 'change feed tail', () => live.stop());
+  const services: Services = {
+    ...domain,
+    authenticator: new Authenticator(config.jwt, (ids) => domain.auth.existingAccounts(ids)),
+    live: live.fanOut,
+    rateLimits: new RateLimits(core.shared.rateLimitStore, config.rateLimits),
+  };
+
+  const schema = await createSchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer: Server = createServer(app);
+  const socket = attachGraphQLWebSocket({ httpServer, schema, services, logger, metrics });
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.introspection,
+    allowBatchedHttpRequests: true, // bounded by batchSizeGuard
+    validationRules: shapeRules(),
+    includeStacktraceInErrorResponses: false,
+    // The entry point owns SIGTERM/SIGINT and runs the whole shutdown; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
+    formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
+    plugins: [
+      // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.round((config.shutdownTimeoutMs * 2) / 3),
+      }),
+      // Closes every websocket (1001, going away) when the server stops.
+      socket.drainPlugin,
+      // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
+      ApolloServerPluginLandingPageDisabled(),
+      graphqlObserver(metrics),
+      operationCostPlugin(schema),
+      {
+        // Remember the request id where formatError can find it.
+        async requestDidStart({ contextValue }) {
+          return {
+            async didEncounterErrors({ errors }) {
+              for (const e of errors) requestIds.set(e, contextValue.requestId);
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+  // apollo.stop() runs the drain plugin: the server stops accepting and in-flight requests finish.
+  core.onStop('http', 'HTTP server', () => apollo.stop());
+
+  app.use(requestContext(logger));
+  app.use(operationalRoutes({ readiness: core.readiness, metrics }));
+  if (config.playground) app.use(playgroundRoutes());
+  app.use(
+    '/graphql',
+    cors(),
+    express.json({ limit: '1mb' }),
+    batchSizeGuard(),
+    expressMiddleware<GraphQLContext>(apollo as ApolloServer<GraphQLContext & BaseContext>, {
+      context: async ({ req, res }) => {
+        // Set by requestContext, which also echoed it in x-request-id.
+        const requestId = currentCorrelationId() ?? String(res.getHeader('x-request-id'));
+        let token: string | undefined;
+        try {
+          token = bearerToken(req.header('authorization'));
+        } catch (error) {
+          // A malformed Authorization header: refused where a viewer is needed, like a bad token.
+          if (!(error instanceof UnauthenticatedError)) throw error;
+          return createContext(
+            services,
+            logger,
+            { requestId, ip: clientIp(req) },
+            {
+              viewer: null,
+              authError: error,
+            },
+          );
+        }
+        const caller = await authenticateCaller(services.authenticator, token);
+        return createContext(services, logger, { requestId, ip: clientIp(req) }, caller);
+      },
+    }),
+  );
+  // The web app at / (after the API's routes, which it never answers anyway).
+  app.use(webAppRoutes());
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  return { url, port, services };
+}
+
+function clientIp(req: express.Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+// Errors are formatted after the request's plugins saw them; this weak map ties each to its request id.
+const requestIds = new WeakMap<object, string>();
+function currentRequestId(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? requestIds.get(error) : undefined;
+}

@@ -1,0 +1,7 @@
+// Every feature's database entities, for the ORM. A new feature adds its
+// entities here (and a migration under migrations/).
+import { RefreshToken, User } from '../auth/index.js';
+import { Product } from '../catalog/index.js';
+import { Order, OrderHistory, OrderItem } from '../orders/index.js';
+
+export const ENTITIES = [User, RefreshToken, Product, Order, OrderItem, OrderHistory];

@@ -1,0 +1,114 @@
+// Reading orders: one order cache first (order(id) and the orders live
+// subscribers are told about), lists and history from the database. Every
+// read answers only what the caller may see (order-access.ts).
+import type { FilterQuery } from '@mikro-orm/core';
+import type { Viewer } from '../auth/index.js';
+import type { OrderCache } from '../cache/order-cache.js';
+import type { Orm } from '../db/orm.js';
+import { ForbiddenError } from '../errors.js';
+import { parsePageSize, type Page } from '../pagination.js';
+import { Role } from '../auth/index.js';
+import { requireVisible } from './order-access.js';
+import { OrderHistory } from './order-history.entity.js';
+import { decodeCursor, encodeCursor, parseUuid } from './order-input.js';
+import { snapshotOf, type OrderSnapshot } from './order-snapshot.js';
+import { Order } from './order.entity.js';
+import type { OrderStatus } from './status-machine.js';
+
+export interface OrderFilter {
+  status?: OrderStatus | null;
+  customerId?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+/** The order as stored now, or null; what the cache loads on a miss. Not authorized: callers are. */
+export async function loadOrderSnapshot(orm: Orm, orderId: string): Promise<OrderSnapshot | null> {
+  const order = await orm.em.fork().findOne(Order, { id: orderId }, { populate: ['items'] });
+  return order ? snapshotOf(order) : null;
+}
+
+export class OrderReads {
+  /**
+   * The load of an order for one change, shared by every subscriber of this
+   * process that is told about it: one cache lookup per change, not one per
+   * subscriber (each subscriber is still authorized on the result).
+   */
+  private readonly loadsByChange = new WeakMap<object, Promise<OrderSnapshot | null>>();
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly cache: OrderCache,
+  ) {}
+
+  async order(viewer: Viewer, id: string): Promise<OrderSnapshot> {
+    return requireVisible(viewer, await this.cache.get(parseUuid(id, 'id')));
+  }
+
+  /** The order a change is about, as it is now, for a subscriber told about the change. */
+  async orderOfChange(viewer: Viewer, change: { orderId: string }): Promise<OrderSnapshot> {
+    let loading = this.loadsByChange.get(change);
+    if (!loading) {
+      loading = this.cache.get(change.orderId);
+      this.loadsByChange.set(change, loading);
+      // A failed load is not kept: the next subscriber tries again.
+      loading.catch(() => this.loadsByChange.delete(change));
+    }
+    return requireVisible(viewer, await loading);
+  }
+
+  async listOrders(
+    viewer: Viewer,
+    filter: OrderFilter,
+    firstArg: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<Order>> {
+    const first = parsePageSize(firstArg);
+    const where: FilterQuery<Order> & Record<string, unknown> = {};
+    if (viewer.role === Role.ADMIN) {
+      if (filter.customerId) where.customer = parseUuid(filter.customerId, 'filter.customerId');
+    } else {
+      if (filter.customerId && filter.customerId.toLowerCase() !== viewer.userId) {
+        throw new ForbiddenError('Only an admin may list another customer’s orders');
+      }
+      where.customer = viewer.userId;
+    }
+    if (filter.status) where.status = filter.status;
+    const createdAt: Record<string, Date> = {};
+    if (filter.createdAfter) createdAt.$gt = filter.createdAfter;
+    if (filter.createdBefore) createdAt.$lt = filter.createdBefore;
+    if (Object.keys(createdAt).length > 0) where.createdAt = createdAt;
+
+    const em = this.orm.em.fork();
+    let pageWhere: FilterQuery<Order> = where;
+    if (after) {
+      const cursor = decodeCursor(after);
+      pageWhere = {
+        $and: [
+          where,
+          { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] },
+        ],
+      };
+    }
+    const [rows, totalCount] = await Promise.all([
+      em.find(Order, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1, populate: ['items'] }),
+      em.fork().count(Order, where),
+    ]);
+    const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
+    return { edges, hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null, totalCount };
+  }
+
+  /** History of many orders at once (oldest first), for the per-request loader. */
+  async historyOf(orderIds: readonly string[]): Promise<Map<string, OrderHistory[]>> {
+    const rows = await this.orm.em
+      .fork()
+      .find(OrderHistory, { orderId: { $in: [...orderIds] } }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
+    const byOrder = new Map<string, OrderHistory[]>();
+    for (const row of rows) {
+      const list = byOrder.get(row.orderId) ?? [];
+      list.push(row);
+      byOrder.set(row.orderId, list);
+    }
+    return byOrder;
+  }
+}
