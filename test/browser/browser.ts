@@ -78,6 +78,9 @@ export function pageErrors(page: Page): string[] {
 export class SocketSwitch {
   private holding = false;
   private refusing = false;
+  /** Every message the page sent, and every one it was sent, in order (JSON text). */
+  readonly fromPage: string[] = [];
+  readonly toPage: string[] = [];
   private readonly routes = new Set<{ page: WebSocketRoute; server: WebSocketRoute; held: (string | Buffer)[] }>();
 
   async install(target: Page | BrowserContext): Promise<void> {
@@ -91,7 +94,7 @@ export class SocketSwitch {
   release(): void {
     this.holding = false;
     for (const route of this.routes) {
-      for (const message of route.held.splice(0)) route.page.send(message);
+      for (const message of route.held.splice(0)) this.deliver(route.page, message);
     }
   }
 
@@ -109,6 +112,11 @@ export class SocketSwitch {
     this.refusing = false;
   }
 
+  private deliver(page: WebSocketRoute, message: string | Buffer): void {
+    this.toPage.push(message.toString());
+    page.send(message);
+  }
+
   private attach(page: WebSocketRoute): void {
     if (this.refusing || this.holding) {
       void page.close({ code: 1012, reason: 'refused by the test' });
@@ -117,10 +125,13 @@ export class SocketSwitch {
     const server = page.connectToServer();
     const route = { page, server, held: [] as (string | Buffer)[] };
     this.routes.add(route);
-    page.onMessage((message) => server.send(message));
+    page.onMessage((message) => {
+      this.fromPage.push(message.toString());
+      server.send(message);
+    });
     server.onMessage((message) => {
       if (this.holding) route.held.push(message);
-      else page.send(message);
+      else this.deliver(page, message);
     });
     page.onClose((code, reason) => {
       this.routes.delete(route);

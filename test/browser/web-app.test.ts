@@ -1,8 +1,8 @@
 // The web app in headless Chromium, served by the API at / (same origin):
 // a customer's journey from sign-up to a delivered order, followed live; the
 // staff board moving orders, and explaining a conflict; errors in words; a
-// dropped connection caught up after it returns; one session shared by two
-// tabs across token renewals. Screenshots for the README land in
+// dropped connection resumed (or, with no cursor yet, read again) after it
+// returns; one session shared by two tabs across token renewals. Screenshots for the README land in
 // docs/screenshots/.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ import {
 } from './browser.js';
 
 const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
-// Short-lived access tokens: every test here lives through renewals and the socket's 4401 at expiry.
+// Short-lived access tokens: every test here lives through renewals and the socket's close at expiry (4419).
 const ACCESS_TOKEN_TTL_S = 10;
 const LIVE_TIMEOUT = 15_000;
 /** SPEC section 12's budget for the built app's JavaScript, gzipped. */
@@ -308,7 +308,70 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     }
   });
 
-  it('catches up on changes made while the connection was down', async () => {
+  it('resumes from the last change it saw after a dropped connection, with every missed change in order', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const context = await newContext();
+    const socket = new SocketSwitch();
+    await socket.install(context);
+    const page = await context.newPage();
+    await register(page);
+    const session = await storedSession(page);
+    const { createOrder } = await t.client
+      .as(session!.accessToken)
+      .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: '7 Resume Row' } });
+    await page.goto(`${base}/orders/${createOrder.id}`);
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const admin = await adminClient(t);
+    const move = (status: OrderStatus) =>
+      admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status } });
+    await move('PAID');
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('PAID');
+    const seen = socket.toPage
+      .map(
+        (text) =>
+          JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { cursor: string } } } },
+      )
+      .filter((message) => message.type === 'next')
+      .map((message) => message.payload?.data?.orderStatusChanged?.cursor);
+    const lastCursor = seen.at(-1);
+    expect(lastCursor).toEqual(expect.any(String));
+    const sameDocument = await markDocument(page);
+
+    await socket.cut();
+    await page.locator('[data-connection="reconnecting"]').waitFor();
+    await move('SHIPPED');
+    await move('DELIVERED');
+    const sentBefore = socket.fromPage.length;
+    socket.restore();
+
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('DELIVERED');
+    // The subscription was sent again with `after` = the last cursor it had: a replay, not a re-read.
+    const resubscribed = socket.fromPage
+      .slice(sentBefore)
+      .map((text) => JSON.parse(text) as { type: string; payload?: { variables?: { after?: string } } })
+      .find((message) => message.type === 'subscribe');
+    expect(resubscribed?.payload?.variables?.after).toBe(lastCursor);
+    const replayed = socket.toPage
+      .map(
+        (text) =>
+          JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { version: number } } } },
+      )
+      .filter((message) => message.type === 'next')
+      .map((message) => message.payload?.data?.orderStatusChanged?.version);
+    expect(replayed).toEqual([2, 3, 4]);
+    await expect
+      .poll(
+        () =>
+          page.locator('.timeline li').evaluateAll((items) => items.map((item) => item.getAttribute('data-to-status'))),
+        {
+          timeout: LIVE_TIMEOUT,
+        },
+      )
+      .toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(await sameDocument()).toBe(true);
+  });
+
+  it('catches up on changes made while the connection was down, before it had a cursor to resume from', async () => {
     const sku = await addProduct(t, { stock: 5 });
     const context = await newContext();
     const socket = new SocketSwitch();
@@ -383,7 +446,7 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
     expect(await second.getByRole('button', { name: /Sign out/ }).count()).toBe(1);
 
-    // The socket was closed (4401) when the first token expired; the page reconnected and is live again.
+    // The socket was closed (4419) when the first token expired; the page reconnected and is live again.
     await first.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
     const admin = await adminClient(t);
     await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'PAID' } });

@@ -33,8 +33,8 @@ export function useConnection(): ConnectionSnapshot {
 
 /**
  * Calls `refetch` each time the live connection (re)connects after the page
- * mounted: whatever changed while it was down is read again.
- * The resume cursor of SPEC section 9 will replace this with a replay.
+ * mounted. Pages call it only while their subscription has no cursor yet:
+ * once it has one, a reconnect replays what was missed instead (live.ts).
  */
 export function useRefetchOnConnect(refetch: () => void): void {
   const { generation } = useConnection();

@@ -1,9 +1,16 @@
 // The live connection: one graphql-ws socket for every subscription on the
-// page, authenticated with a fresh access token each time it connects. The
-// API closes the socket with 4401 when the token it was opened with expires;
-// graphql-ws treats that as final, so the subscriptions are started again
-// here once the session is renewed. Anything else (the network, a restart of
-// the API) is retried by graphql-ws with a capped back-off.
+// page, authenticated with a fresh access token each time it connects.
+// - Resume: a subscription whose root field carries a `cursor` and takes
+//   `after` (orderStatusChanged) has `after` set to the last cursor it got.
+//   graphql-ws sends the same subscribe payload again on every reconnect, so
+//   a reconnect replays exactly what was missed (SPEC section 9).
+// - Tokens: the API closes the socket with 4419 when the token it was opened
+//   with expires; graphql-ws retries that close like any other, and
+//   connectionParams renews first. A token refused outright closes with 4401,
+//   which graphql-ws treats as final: the subscriptions are started again
+//   here, after renewing, a few times at most.
+// - Anything else (the network, a restart of the API) is retried by
+//   graphql-ws with a back-off capped at 10 s.
 import { CloseCode, createClient, type Client, type SubscribePayload } from 'graphql-ws';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import { GRAPHQL_WS_URL } from './endpoint';
@@ -13,7 +20,7 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 
 export interface ConnectionSnapshot {
   state: ConnectionState;
-  /** Counts every successful connection: pages refetch when it moves, to catch what they missed. */
+  /** Counts every successful connection: a page with no cursor yet reads again when it moves. */
   generation: number;
 }
 
@@ -23,8 +30,10 @@ interface Sink {
   complete(): void;
 }
 
-/** Started again after this many 4401s in a row without a connection in between, something else is wrong. */
+/** Refused (4401) this many times in a row without a connection in between, something else is wrong. */
 const MAX_REAUTH_ATTEMPTS = 3;
+/** The API's close code for an access token that expired while the socket was open (src/live/close-codes.ts). */
+const ACCESS_TOKEN_EXPIRED = 4419;
 const MAX_RETRY_WAIT_MS = 10_000;
 
 export class LiveConnection {
@@ -59,9 +68,11 @@ export class LiveConnection {
           this.set('connected', this.snapshot.generation + 1);
         },
         closed: (event) => {
-          if (isCloseEvent(event) && event.code === CloseCode.Unauthorized) {
-            this.refusedInARow++;
-            if (this.tokenInUse) this.session.markRejected(this.tokenInUse);
+          const code = isCloseEvent(event) ? event.code : undefined;
+          if (code === CloseCode.Unauthorized) this.refusedInARow++;
+          // Renew before reconnecting, even if this clock thinks the token still has time.
+          if ((code === CloseCode.Unauthorized || code === ACCESS_TOKEN_EXPIRED) && this.tokenInUse) {
+            this.session.markRejected(this.tokenInUse);
           }
           this.set(this.active > 0 ? 'reconnecting' : 'idle');
         },
@@ -76,14 +87,21 @@ export class LiveConnection {
     return () => this.listeners.delete(listener);
   };
 
-  /** Runs one subscription until unsubscribed, across token expiries and reconnects. */
+  /** Runs one subscription until unsubscribed, across token expiries and reconnects, resuming where it was. */
   subscribe(request: SubscribePayload, sink: Sink): () => void {
     let stopped = false;
     let dispose: () => void = () => {};
+    // Ours to change: graphql-ws sends this very object again when it reconnects.
+    const payload: SubscribePayload = { ...request, variables: { ...request.variables } };
+    const resumable = /\$after\b/.test(payload.query);
     this.active++;
     const start = () => {
-      dispose = this.client.subscribe<Record<string, unknown>, Record<string, unknown>>(request, {
-        next: (value) => sink.next(value),
+      dispose = this.client.subscribe<Record<string, unknown>, Record<string, unknown>>(payload, {
+        next: (value) => {
+          const cursor = cursorOf(value.data);
+          if (resumable && cursor && payload.variables) payload.variables.after = cursor;
+          sink.next(value);
+        },
         complete: () => {
           if (!stopped) sink.complete();
         },
@@ -117,6 +135,13 @@ export class LiveConnection {
     this.snapshot = { state, generation };
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The `cursor` of the subscription's root field, when it has one. */
+function cursorOf(data: Record<string, unknown> | null | undefined): string | undefined {
+  const root = data ? Object.values(data)[0] : undefined;
+  if (typeof root !== 'object' || root === null || !('cursor' in root)) return undefined;
+  return typeof root.cursor === 'string' ? root.cursor : undefined;
 }
 
 function isCloseEvent(value: unknown): value is { code: number; reason: string } {

@@ -221,12 +221,15 @@ export type CancelMyOrderMutation = {
 
 export type OrderUpdatesSubscriptionVariables = Exact<{
   orderId: string;
+  after?: string | null | undefined;
 }>;
 
 export type OrderUpdatesSubscription = {
   orderStatusChanged: {
     status: OrderStatus;
     previousStatus: OrderStatus | null;
+    version: number;
+    cursor: string;
     changedAt: string;
     actor: string;
     order: {
@@ -345,12 +348,16 @@ export type MoveOrderMutation = {
   };
 };
 
-export type BoardUpdatesSubscriptionVariables = Exact<{ [key: string]: never }>;
+export type BoardUpdatesSubscriptionVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 export type BoardUpdatesSubscription = {
   orderStatusChanged: {
     status: OrderStatus;
     previousStatus: OrderStatus | null;
+    version: number;
+    cursor: string;
     changedAt: string;
     actor: string;
     order: {
@@ -1263,6 +1270,11 @@ export const OrderUpdatesDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'orderId' } },
           type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -1276,12 +1288,19 @@ export const OrderUpdatesDocument = {
                 name: { kind: 'Name', value: 'orderId' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'orderId' } },
               },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
             ],
             selectionSet: {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'status' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'previousStatus' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'changedAt' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'actor' } },
                 {
@@ -1839,17 +1858,33 @@ export const BoardUpdatesDocument = {
       kind: 'OperationDefinition',
       operation: 'subscription',
       name: { kind: 'Name', value: 'BoardUpdates' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
       selectionSet: {
         kind: 'SelectionSet',
         selections: [
           {
             kind: 'Field',
             name: { kind: 'Name', value: 'orderStatusChanged' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'after' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'after' } },
+              },
+            ],
             selectionSet: {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'status' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'previousStatus' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'changedAt' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'actor' } },
                 {

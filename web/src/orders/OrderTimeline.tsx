@@ -10,6 +10,7 @@ type Entry = OrderDetailFragment['history'][number];
 export interface LiveChange {
   status: OrderStatus;
   previousStatus: OrderStatus | null;
+  version: number;
   changedAt: string;
   actor: string;
 }
@@ -55,7 +56,7 @@ function withUnrecorded(history: readonly Entry[], live: readonly LiveChange[]):
         ),
     )
     .map((change) => ({
-      id: `live:${change.changedAt}:${change.status}`,
+      id: `live:${change.version}`,
       type: change.previousStatus ? 'order.status_changed' : 'order.created',
       fromStatus: change.previousStatus,
       toStatus: change.status,

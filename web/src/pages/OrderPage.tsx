@@ -1,14 +1,16 @@
 // One order, kept live: its status, items, total and timeline update the
 // moment a change arrives on the socket (graphcache writes the order that
-// comes with each change). After a reconnect the order is read again.
+// comes with each change). A reconnect resumes from the last change's cursor
+// and replays what was missed; before the first change there is no cursor,
+// so the order is read again instead (this also closes the gap between the
+// first read and the subscription starting).
 // The audit trail (history) is written by a consumer just after the change,
 // so a change can arrive before its history row: the timeline shows the
 // change at once and the order is read again until the row is there.
 //
-// Slots for what the schema does not have yet (SPEC sections 9-10): each
-// item's status (OrderItems), shipments with tracking, and the refund due
-// are sections of their own below the items; the resume cursor replaces
-// useRefetchOnConnect.
+// Slots for what the schema does not have yet (SPEC section 10): each item's
+// status (OrderItems), shipments with tracking, and the refund due are
+// sections of their own below the items.
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { useMutation, useQuery, useSubscription } from 'urql';
@@ -36,14 +38,17 @@ export function OrderPage({ id }: { id: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: OrderPageDocument, variables: { id } });
   const [live] = useSubscription<OrderUpdatesSubscription, LiveChange[]>(
     { query: OrderUpdatesDocument, variables: { orderId: id } },
-    (seen = [], { orderStatusChanged: { status, previousStatus, changedAt, actor } }) => [
+    (seen = [], { orderStatusChanged: { status, previousStatus, version, changedAt, actor } }) => [
       ...seen,
-      { status, previousStatus, changedAt, actor },
+      { status, previousStatus, version, changedAt, actor },
     ],
   );
+  const resumable = (live.data?.length ?? 0) > 0;
   const [cancelling, cancel] = useMutation(CancelMyOrderDocument);
   const [confirmCancel, setConfirmCancel] = useState(false);
-  useRefetchOnConnect(() => refetch({ requestPolicy: 'network-only' }));
+  useRefetchOnConnect(() => {
+    if (!resumable) refetch({ requestPolicy: 'network-only' });
+  });
 
   const order = data?.order;
   useHistoryCatchUp(order, () => refetch({ requestPolicy: 'network-only' }));

@@ -23,6 +23,12 @@ import { formatDateTime, formatMoney, shortId } from '../format';
 import { BOARD_STATUSES, staffMoves, statusLabel } from '../orders/status';
 
 const COLUMN_SIZE = 25;
+/**
+ * A new order is not a change (SPEC section 9: creation is version 1, and
+ * only later versions are delivered), so nothing arrives on the socket when
+ * one is placed: the first column reads itself again this often.
+ */
+const NEW_ORDERS_POLL_MS = 10_000;
 
 interface Notice {
   kind: 'error' | 'done';
@@ -35,7 +41,11 @@ export function StaffBoardPage() {
   const [reloads, setReloads] = useState(0);
   const [notices, setNotices] = useState<ReadonlyMap<string, Notice>>(new Map());
   const reload = useCallback(() => setReloads((n) => n + 1), []);
-  useRefetchOnConnect(reload);
+  // With a cursor, a reconnect replays what was missed (and the columns it touches reload themselves).
+  const resumable = Boolean(live.data?.orderStatusChanged.cursor);
+  useRefetchOnConnect(() => {
+    if (!resumable) reload();
+  });
 
   useEffect(() => {
     document.title = 'Staff board · Order service';
@@ -99,6 +109,11 @@ function BoardColumn({
   useEffect(() => {
     if (reloads > 0) refetch({ requestPolicy: 'network-only' });
   }, [reloads, refetch]);
+  useEffect(() => {
+    if (status !== 'PENDING') return;
+    const timer = setInterval(() => refetch({ requestPolicy: 'network-only' }), NEW_ORDERS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [status, refetch]);
 
   // The list may lag behind a change that already reached the order: show each order where it is now.
   const orders = data?.orders.edges.map((edge) => edge.node).filter((order) => order.status === status) ?? [];
