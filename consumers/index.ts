@@ -4,6 +4,8 @@
 import { Queue } from '../src/broker/topology.js';
 import type { ConsumerDefinition } from '../src/bootstrap/workers.js';
 import { auditHandler } from './audit.consumer.js';
+import { NotificationIntake } from '../src/notifications/index.js';
+import { notificationsHandler, startNotificationDispatchers } from './notifications.consumer.js';
 import { paymentProcessedHandler } from './payment-processed.consumer.js';
 import { paymentSimulatorHandler } from './payment-simulator.js';
 
@@ -17,6 +19,26 @@ export const CONSUMERS: readonly ConsumerDefinition[] = [
     queue: Queue.AUDIT,
     prefetch: 50,
     handler: (core) => auditHandler(core.services.audit, core.logger.child({ component: 'events' })),
+  },
+  {
+    queue: Queue.NOTIFICATIONS,
+    prefetch: 20,
+    handler: (core) => {
+      // The dispatchers that send what the handler records run beside it, and stop with the workers.
+      const dispatchers = startNotificationDispatchers({
+        orm: core.orm,
+        config: core.config.notifications,
+        dataDir: core.config.dataDir,
+        logger: core.logger,
+        metrics: core.metrics,
+      });
+      core.onStop('workers', 'notification dispatchers', () => dispatchers.stop());
+      return notificationsHandler(
+        new NotificationIntake(core.orm, core.metrics),
+        dispatchers,
+        core.logger.child({ component: 'events' }),
+      );
+    },
   },
   {
     // The development stand-in for the payment service (PAYMENT_SIMULATOR).

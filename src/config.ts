@@ -77,6 +77,7 @@ export interface Config {
   logLevel: string;
   /** How long a graceful shutdown may take before the process gives up and exits 1. */
   shutdownTimeoutMs: number;
+  notifications: NotificationsConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -269,5 +270,58 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: Math.round(parseDurationSeconds('SHUTDOWN_TIMEOUT', env.SHUTDOWN_TIMEOUT || '15s') * 1000),
+    notifications: loadNotificationsConfig(env),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Notifications (SPEC section 11): email, in-app and webhooks.
+
+export interface NotificationsConfig {
+  /** Unset: each email is written as an .eml file under DATA_DIR/mail instead of sent. */
+  smtpUrl: string | undefined;
+  /** The From header, `address` or `Name <address>`; its domain also names the Message-IDs. */
+  mailFrom: string;
+  /** Waits before each retry of a failed email; after the last, it is given up (kept as failed). */
+  emailRetryScheduleMs: number[];
+  /** Waits before each retry of a failed webhook delivery; after the last, the endpoint is disabled. */
+  webhookRetryScheduleMs: number[];
+  /** Let webhooks target private, loopback and link-local addresses (development and tests only). */
+  webhookAllowPrivateTargets: boolean;
+  /** Longest wait for an endpoint's answer, connecting included. */
+  webhookTimeoutMs: number;
+}
+
+const MAIL_FROM = /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/;
+
+/** `5s,30s,2m`: each a duration (see parseDurationSeconds), at most 20. */
+export function parseRetrySchedule(variable: string, raw: string): number[] {
+  const steps = raw.split(',').map((step) => step.trim());
+  if (steps.length > 20) throw new ConfigError(variable, 'at most 20 retries');
+  return steps.map((step) => Math.round(parseDurationSeconds(variable, step) * 1000));
+}
+
+function parseWebhookTimeout(raw: string | undefined): number {
+  const ms = Math.round(parseDurationSeconds('WEBHOOK_TIMEOUT', raw || '10s') * 1000);
+  // A dispatcher's lease is three times this: a longer wait would let a second dispatcher send again.
+  if (ms > 60_000) throw new ConfigError('WEBHOOK_TIMEOUT', 'must be at most 60s');
+  return ms;
+}
+
+function loadNotificationsConfig(env: Env): NotificationsConfig {
+  const mailFrom = env.MAIL_FROM?.trim() || 'Order service <no-reply@localhost>';
+  if (!MAIL_FROM.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `expected an address like orders@example.com or Shop <orders@example.com>`);
+  }
+  return {
+    smtpUrl: parseUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
+    mailFrom,
+    emailRetryScheduleMs: parseRetrySchedule('EMAIL_RETRY_SCHEDULE', env.EMAIL_RETRY_SCHEDULE || '5s,30s,2m,10m,1h,6h'),
+    webhookRetryScheduleMs: parseRetrySchedule(
+      'WEBHOOK_RETRY_SCHEDULE',
+      env.WEBHOOK_RETRY_SCHEDULE || '5s,30s,2m,10m,1h,6h',
+    ),
+    webhookAllowPrivateTargets: parseBoolean('WEBHOOK_ALLOW_PRIVATE_TARGETS', env.WEBHOOK_ALLOW_PRIVATE_TARGETS, false),
+    webhookTimeoutMs: parseWebhookTimeout(env.WEBHOOK_TIMEOUT),
   };
 }

@@ -1,11 +1,10 @@
 // The state API instances and consumers share: the change signals, the
 // cache store and the rate-limit store. Over Redis when REDIS_URL is set,
 // in this process otherwise; the rest of the code never knows which.
-import type { Store } from 'graphql-rate-limit';
 import type { Redis } from 'ioredis';
 import { InMemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from './cache/key-value-store.js';
 import type { Config } from './config.js';
-import { FailOpenRedisStore, InProcessRateLimitStore } from './limits/rate-limit-stores.js';
+import { FailOpenRedisStore, InProcessRateLimitStore, type RateLimitStore } from './limits/rate-limit-stores.js';
 import {
   changeSignalsChannel,
   InProcessChangeSignals,
@@ -22,7 +21,7 @@ export type SharedStateStatus = 'up' | 'degraded' | 'in-process';
 export interface SharedState {
   signals: ChangeSignals;
   cacheStore: KeyValueStore;
-  rateLimitStore: Store;
+  rateLimitStore: RateLimitStore;
   status(): Promise<SharedStateStatus>;
   /** Called each time Redis comes back after an outage. */
   onReconnect(listener: () => void): void;

@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { Authenticator, bearerToken } from '../auth/index.js';
+import { NotificationService, WebhookEndpointService } from '../notifications/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
@@ -55,6 +56,10 @@ export async function startApi(core: Core): Promise<Api> {
     authenticator: new Authenticator(config.jwt, (ids) => domain.auth.existingAccounts(ids)),
     live: live.fanOut,
     rateLimits: new RateLimits(core.shared.rateLimitStore, config.rateLimits),
+    notifications: new NotificationService(core.orm),
+    webhooks: new WebhookEndpointService(core.orm, {
+      allowPrivateTargets: config.notifications.webhookAllowPrivateTargets,
+    }),
   };
 
   const schema = await createSchema();

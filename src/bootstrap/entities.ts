@@ -2,6 +2,7 @@
 // entities here (and a migration under migrations/).
 import { RefreshToken, User } from '../auth/index.js';
 import { Product } from '../catalog/index.js';
+import { NOTIFICATION_ENTITIES } from '../notifications/index.js';
 import { Order, OrderHistory, OrderItem } from '../orders/index.js';
 
-export const ENTITIES = [User, RefreshToken, Product, Order, OrderItem, OrderHistory];
+export const ENTITIES = [User, RefreshToken, Product, Order, OrderItem, OrderHistory, ...NOTIFICATION_ENTITIES];

@@ -24,6 +24,7 @@ describe('the topology', () => {
     expect(orderServiceTopology({ paymentSimulator: false }).queues.map((q) => q.name)).toEqual([
       Queue.PAYMENT_PROCESSED,
       Queue.AUDIT,
+      Queue.NOTIFICATIONS,
     ]);
     expect(orderServiceTopology({ paymentSimulator: true }).queues.map((q) => q.name)).toContain(
       Queue.PAYMENT_SIMULATOR,

@@ -18,6 +18,7 @@ export const RoutingKey = {
 export const Queue = {
   PAYMENT_PROCESSED: 'orders.payment-processed',
   AUDIT: 'orders.audit',
+  NOTIFICATIONS: 'orders.notifications',
   /** The development payment simulator's own queue; declared only where the simulator runs. */
   PAYMENT_SIMULATOR: 'payments.simulator',
 } as const;
@@ -45,6 +46,7 @@ export const ORDER_SERVICE_QUEUES: QueueSpec[] = [
     bindings: [{ exchange: Exchange.PAYMENTS, routingKey: RoutingKey.PAYMENT_PROCESSED }],
   },
   { name: Queue.AUDIT, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] },
+  { name: Queue.NOTIFICATIONS, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] },
 ];
 
 export const PAYMENT_SIMULATOR_QUEUE: QueueSpec = {

@@ -9,6 +9,7 @@ import { UnauthenticatedError } from '../errors.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { LiveFanOut } from '../live/fan-out.js';
 import type { LiveConnection } from '../live/subscription.js';
+import type { NotificationService, WebhookEndpointService } from '../notifications/index.js';
 import type { Logger } from '../logger.js';
 import type { ChangeFeed, OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
 
@@ -24,6 +25,8 @@ export interface Services {
   live: LiveFanOut;
   orderCache: OrderCache;
   rateLimits: RateLimits;
+  notifications: NotificationService;
+  webhooks: WebhookEndpointService;
 }
 
 /** The outcome of authenticating a caller: a viewer, or why the presented token was refused, or neither. */

@@ -1,43 +1,111 @@
-// Where graphql-rate-limit keeps its call timestamps: Redis (the library's
-// RedisStore, shared by every instance) or a bounded map in this process.
+// Where rate-limit counters live: Redis (shared by every instance of a
+// deployment) or a bounded map in this process. Each counter is a sliding
+// window of the times of the calls it admitted.
+//
+// A call is counted in one atomic step that also decides: every counter it
+// is checked against admits it and records it, or it is refused and recorded
+// nowhere. Reading a counter and writing it back later (graphql-rate-limit's
+// own store contract) lets parallel calls, the operations of one HTTP batch
+// and the aliased root fields of one operation all read the same count and
+// all get through.
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RedisStore, type Identity, type Store } from 'graphql-rate-limit';
+import type { RateLimit } from '../config.js';
 import type { Logger } from '../logger.js';
 
-/** The key the library's RedisStore writes (before the client's deployment prefix). */
-export function rateLimitKey(identity: Identity): string {
-  return `redis-store-id::${identity.contextIdentity}:${identity.fieldIdentity}`;
+/** One counter a call is checked against. */
+export interface RateLimitCounter {
+  /** The counter's kind, e.g. `login-email`. */
+  bucket: string;
+  /** Whose counter: `ip:…`, `email:…` or `user:…`. */
+  identity: string;
+  limit: RateLimit;
+}
+
+export interface RateLimitStore {
+  /**
+   * Counts one call against all of `counters` at once. Answers 0 when the
+   * call is admitted (and counted by each), or else the milliseconds until
+   * every counter would admit it (and it is counted by none).
+   */
+  hit(counters: readonly RateLimitCounter[]): Promise<number>;
+}
+
+/** The counter's key (the Redis client adds the deployment's REDIS_KEY_PREFIX). */
+export function rateLimitKey(counter: Pick<RateLimitCounter, 'bucket' | 'identity'>): string {
+  return `rate-limit:${counter.bucket}:${counter.identity}`;
 }
 
 /**
- * The library's RedisStore, failing open: while Redis is down or slow the
- * limits are not enforced, rather than every request failing with them.
+ * Time until a counter holding these call times (oldest first, all live)
+ * admits one more: all but `max - 1` of them must have left the window.
  */
-export class FailOpenRedisStore implements Store {
-  private readonly inner: RedisStore;
+export function msUntilAdmitted(times: readonly number[], limit: RateLimit, now: number): number {
+  if (times.length < limit.max) return 0;
+  const blocking = times[times.length - limit.max]!;
+  return Math.max(1, blocking + limit.windowMs - now);
+}
+
+// KEYS: the counters; ARGV: this call's member, then max and window (ms) per key.
+// Redis's clock is the one every instance shares. The keys of one call must hash
+// to one slot on a Redis Cluster (not used here: one Redis per deployment).
+const HIT_SCRIPT = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max = tonumber(ARGV[2 * i])
+  local window = tonumber(ARGV[2 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= max then
+    local blocking = redis.call('ZRANGE', key, count - max, count - max, 'WITHSCORES')
+    wait = math.max(wait, tonumber(blocking[2]) + window - now, 1)
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[1])
+  redis.call('PEXPIRE', key, tonumber(ARGV[2 * i + 1]))
+end
+return 0
+`;
+
+interface HitCommand {
+  /** Defined by `defineCommand` below: EVALSHA, falling back to EVAL once after a Redis restart. */
+  rateLimitHit(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+}
+
+/**
+ * Counters in Redis, counted by one Lua script per call (one round trip).
+ * Fails open: while Redis is down or slow the limits are not enforced,
+ * rather than every request failing with them; that is logged once a minute.
+ */
+export class FailOpenRedisStore implements RateLimitStore {
+  private readonly redis: Redis & HitCommand;
+  private readonly instance = randomBytes(6).toString('base64url');
+  private calls = 0;
   private lastWarning = 0;
 
   constructor(
     redis: Redis,
     private readonly logger: Logger,
   ) {
-    this.inner = new RedisStore(redis);
+    redis.defineCommand('rateLimitHit', { lua: HIT_SCRIPT });
+    // defineCommand adds the method at run time; ioredis cannot type it.
+    this.redis = redis as Redis & HitCommand;
   }
 
-  async setForIdentity(identity: Identity, timestamps: readonly number[], windowMs?: number): Promise<void> {
+  async hit(counters: readonly RateLimitCounter[]): Promise<number> {
+    if (counters.length === 0) return 0;
+    // Unique per call, so calls in the same millisecond are separate members of the sorted set.
+    const member = `${this.instance}:${(this.calls++).toString(36)}`;
+    const limits = counters.flatMap((c) => [c.limit.max, c.limit.windowMs]);
     try {
-      await this.inner.setForIdentity(identity, timestamps, windowMs);
+      return await this.redis.rateLimitHit(counters.length, ...counters.map(rateLimitKey), member, ...limits);
     } catch (err) {
       this.warn(err);
-    }
-  }
-
-  async getForIdentity(identity: Identity): Promise<readonly number[]> {
-    try {
-      return await this.inner.getForIdentity(identity);
-    } catch (err) {
-      this.warn(err);
-      return [];
+      return 0;
     }
   }
 
@@ -53,32 +121,46 @@ export class FailOpenRedisStore implements Store {
 }
 
 /**
- * In-process store for when there is no REDIS_URL. The library's own
- * InMemoryStore copies its whole state on every call and never forgets an
- * identity; this one is a map whose entries expire with their window.
+ * Counters in this process, for when there is no REDIS_URL. `hit` is
+ * synchronous from reading to writing, so concurrent calls cannot
+ * interleave inside it. Entries expire with their window, and the map is
+ * bounded.
  */
-export class InProcessRateLimitStore implements Store {
-  private readonly entries = new Map<string, { timestamps: readonly number[]; expiresAt: number }>();
+export class InProcessRateLimitStore implements RateLimitStore {
+  private readonly entries = new Map<string, { times: number[]; expiresAt: number }>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
 
-  constructor(private readonly maxEntries = 100_000) {}
-
-  setForIdentity(identity: Identity, timestamps: readonly number[], windowMs = 60_000): void {
-    const key = rateLimitKey(identity);
-    this.entries.delete(key);
-    this.entries.set(key, { timestamps: [...timestamps], expiresAt: Date.now() + windowMs });
-    if (this.entries.size > this.maxEntries) this.evict();
+  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+    this.now = options.now ?? Date.now;
   }
 
-  getForIdentity(identity: Identity): readonly number[] {
-    const entry = this.entries.get(rateLimitKey(identity));
-    if (!entry || entry.expiresAt <= Date.now()) return [];
-    return entry.timestamps;
+  hit(counters: readonly RateLimitCounter[]): Promise<number> {
+    return Promise.resolve(this.hitNow(counters));
   }
 
-  private evict(): void {
-    const now = Date.now();
+  private hitNow(counters: readonly RateLimitCounter[]): number {
+    const now = this.now();
+    const live = counters.map((counter) => {
+      const key = rateLimitKey(counter);
+      const times = (this.entries.get(key)?.times ?? []).filter((t) => t + counter.limit.windowMs > now);
+      return { key, counter, times };
+    });
+    const wait = Math.max(0, ...live.map(({ times, counter }) => msUntilAdmitted(times, counter.limit, now)));
+    for (const { key, counter, times } of live) {
+      if (wait === 0) times.push(now);
+      // Re-inserted: the map's order is then least recently used first, for eviction.
+      this.entries.delete(key);
+      if (times.length > 0) this.entries.set(key, { times, expiresAt: times.at(-1)! + counter.limit.windowMs });
+    }
+    if (this.entries.size > this.maxEntries) this.evict(now);
+    return wait;
+  }
+
+  private evict(now: number): void {
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
-    // Still full of live entries: drop the least recently written.
+    // Still full of live entries: drop the least recently used.
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

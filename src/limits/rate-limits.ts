@@ -1,25 +1,15 @@
-// Rate limits per caller, counted with graphql-rate-limit's limiter in a
-// type-graphql middleware, so they hold for every transport (HTTP and the
-// websocket) and, over Redis, across every instance. Each root field counts
-// once against the buckets `rateLimitChecks` names for it.
-import type { GraphQLResolveInfo } from 'graphql';
-import { getFieldIdentity, getGraphQLRateLimiter, type Store } from 'graphql-rate-limit';
-import type { MiddlewareFn } from 'type-graphql';
-import type { Config, RateLimit } from '../config.js';
+// Rate limits per caller (SPEC section 7): which counters a root field is
+// counted against, and the check that counts it (in one atomic step, see
+// rate-limit-stores.ts). The GraphQL middleware that calls it for every root
+// field, over HTTP and the websocket alike, is graphql/rate-limit-middleware.ts.
+import { normalizeEmail } from '../auth/index.js';
+import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { RateLimitCounter, RateLimitStore } from './rate-limit-stores.js';
 
 export interface Caller {
   ip: string;
   userId: string | null;
-}
-
-export interface RateLimitCheck {
-  /** The counter's name, e.g. `login-email`. */
-  bucket: string;
-  /** Whose counter: `ip:…`, `email:…` or `user:…`. */
-  identity: string;
-  limit: RateLimit;
 }
 
 /** A signed-in caller is counted as themselves wherever they connect from; anyone else by IP. */
@@ -27,19 +17,30 @@ function callerIdentity(caller: Caller): string {
   return caller.userId ? `user:${caller.userId}` : `ip:${caller.ip}`;
 }
 
+/**
+ * The account an email names, as login will look it up: every spelling of
+ * one address (case, fullwidth letters, composed or combining accents)
+ * shares one counter. Addresses login refuses anyway are counted as typed.
+ */
 function emailIdentity(args: Record<string, unknown>): string {
   const input = args.input as { email?: unknown } | undefined;
-  const email = typeof input?.email === 'string' ? input.email.trim().toLowerCase().slice(0, 320) : '';
-  return `email:${email}`;
+  const raw = typeof input?.email === 'string' ? input.email : '';
+  let email: string;
+  try {
+    email = normalizeEmail(raw);
+  } catch {
+    email = raw.trim().toLowerCase();
+  }
+  return `email:${email.slice(0, 320)}`;
 }
 
-/** The limits a root field counts against (SPEC section 7). */
+/** The counters a root field is counted against (SPEC section 7). */
 export function rateLimitChecks(
   fieldName: string,
   args: Record<string, unknown>,
   caller: Caller,
   limits: Config['rateLimits'],
-): RateLimitCheck[] {
+): RateLimitCounter[] {
   switch (fieldName) {
     case 'login':
       return [
@@ -55,62 +56,20 @@ export function rateLimitChecks(
   }
 }
 
-/** Seconds until a counter holding these call times admits one more call. */
-export function secondsUntilAdmitted(timestamps: readonly number[], limit: RateLimit, now: number): number {
-  const live = timestamps.filter((t) => t + limit.windowMs > now).sort((a, b) => a - b);
-  // One more call fits once all but max-1 of the live calls have left the window.
-  const blocking = live[live.length - limit.max];
-  if (blocking === undefined) return 1;
-  return Math.max(1, Math.ceil((blocking + limit.windowMs - now) / 1000));
-}
-
-interface LimiterContext {
-  identity: string;
-}
-
 export class RateLimits {
-  private readonly limiter: ReturnType<typeof getGraphQLRateLimiter>;
-
   constructor(
-    private readonly store: Store,
+    private readonly store: RateLimitStore,
     private readonly limits: Config['rateLimits'],
-  ) {
-    this.limiter = getGraphQLRateLimiter({
-      identifyContext: (context: LimiterContext) => context.identity,
-      store,
-    });
-  }
+  ) {}
 
-  /** Counts the call; throws RATE_LIMITED (with retryAfter) when a limit is reached. */
-  async check(info: GraphQLResolveInfo, args: Record<string, unknown>, caller: Caller): Promise<void> {
-    let retryAfter = 0;
-    for (const check of rateLimitChecks(info.fieldName, args, caller, this.limits)) {
-      const refused = await this.limiter(
-        {
-          parent: undefined,
-          args: {},
-          context: { identity: check.identity } satisfies LimiterContext,
-          // The library names the counter after info.fieldName; ours are named by bucket.
-          info: { ...info, fieldName: check.bucket },
-        },
-        { max: check.limit.max, window: `${check.limit.windowMs}ms`, uncountRejected: true },
-      );
-      if (refused) retryAfter = Math.max(retryAfter, await this.retryAfter(check));
-    }
-    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
-  }
-
-  private async retryAfter(check: RateLimitCheck): Promise<number> {
-    const identity = { contextIdentity: check.identity, fieldIdentity: getFieldIdentity(check.bucket, [], {}) };
-    const timestamps = await this.store.getForIdentity(identity);
-    return secondsUntilAdmitted(timestamps, check.limit, Date.now());
+  /**
+   * Counts one call of a root field; throws RATE_LIMITED (with retryAfter in
+   * seconds) when any of its counters is full. A refused call counts against
+   * none of them, so a client that keeps retrying is let in again as soon as
+   * the window has room, and retryAfter stays true.
+   */
+  async check(fieldName: string, args: Record<string, unknown>, caller: Caller): Promise<void> {
+    const waitMs = await this.store.hit(rateLimitChecks(fieldName, args, caller, this.limits));
+    if (waitMs > 0) throw new RateLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
   }
 }
-
-/** Root fields only: nested fields are part of their root's call. Subscriptions are bounded per socket instead. */
-export const rateLimitMiddleware: MiddlewareFn<GraphQLContext> = async ({ info, args, context }, next) => {
-  if (info.path.prev === undefined && info.operation.operation !== 'subscription') {
-    await context.services.rateLimits.check(info, args, { ip: context.ip, userId: context.viewer?.userId ?? null });
-  }
-  return next();
-};

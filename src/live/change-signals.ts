@@ -19,7 +19,8 @@ export interface ChangeSignal {
   version: number;
 }
 
-export type ChangeSignalHandler = (signal: ChangeSignal) => void;
+/** Called with each signal, and with null after a reconnect: signals may have been missed, catch up. */
+export type ChangeSignalHandler = (signal: ChangeSignal | null) => void;
 
 /** What the signals report to /metrics. */
 export interface SignalObserver {
@@ -146,6 +147,7 @@ export class RedisChangeSignals implements ChangeSignals {
     if (this.everSubscribed) {
       this.options.observer?.liveResubscribed();
       this.logger.info('listening to order changes again');
+      for (const handler of this.handlers) handler(null);
     }
     this.everSubscribed = true;
   }

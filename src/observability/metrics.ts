@@ -66,6 +66,24 @@ export class Metrics {
     labelNames: ['queue'] as const,
     registers: [this.registry],
   });
+  private readonly notificationsSent = new Counter({
+    name: 'notifications_sent_total',
+    help: 'Notifications delivered, by channel (email, webhook, in_app)',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  private readonly notificationsRetried = new Counter({
+    name: 'notifications_retried_total',
+    help: 'Notification delivery attempts that failed and will be tried again, by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  private readonly notificationsFailed = new Counter({
+    name: 'notifications_failed_total',
+    help: 'Notifications given up after their last try (kept as failed, replayable), by channel',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
   private readonly outboxPending = new Gauge({
     name: 'outbox_pending_messages',
     help: 'Outbox rows not yet published (NaN when the database could not be read)',
@@ -96,6 +114,11 @@ export class Metrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     // Series exist from the start at 0, so a rate() or a before/after difference has a first point.
     for (const result of ['hit', 'miss']) this.cacheLookups.inc({ cache: 'order', result }, 0);
+    for (const channel of ['email', 'webhook', 'in_app']) {
+      this.notificationsSent.inc({ channel }, 0);
+      this.notificationsRetried.inc({ channel }, 0);
+      this.notificationsFailed.inc({ channel }, 0);
+    }
   }
 
   operationFinished(operationName: string | null | undefined, operationType: string, seconds: number): void {
@@ -147,6 +170,15 @@ export class Metrics {
   }
   liveResubscribed(): void {
     this.liveSignalResubscribes.inc();
+  }
+  notificationSent(channel: string): void {
+    this.notificationsSent.inc({ channel });
+  }
+  notificationRetried(channel: string): void {
+    this.notificationsRetried.inc({ channel });
+  }
+  notificationFailed(channel: string): void {
+    this.notificationsFailed.inc({ channel });
   }
 
   /** Reads the outbox backlog at every scrape (one query), rather than on a timer nobody looks at. */

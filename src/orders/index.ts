@@ -26,7 +26,9 @@ export { OrderMoves, UnknownOrderError, type PaymentOutcome } from './order-move
 export { OrderPlacement } from './order-placement.service.js';
 export { loadOrderSnapshot, OrderReads } from './order-reads.service.js';
 export type { OrderSnapshot } from './order-snapshot.js';
+export { decodeCursor, encodeCursor, parseUuid, type Cursor } from './order-input.js';
 export { Order, OrderItem } from './order.entity.js';
 export { OrderResolver } from './order.resolver.js';
+export { PageInfo } from './order.types.js';
 export { parsePaymentProcessed, PaymentStatus, type PaymentProcessedData } from './payment-result.js';
 export { OrderStatus, type Actor } from './status-machine.js';

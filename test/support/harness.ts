@@ -120,7 +120,7 @@ export async function newCustomer(t: TestApp) {
 
 export async function adminClient(t: TestApp) {
   const data = await t.client.ok(LoginDocument, { input: ADMIN });
-  return { id: data.login.user.id, client: t.client.as(data.login.accessToken) };
+  return { id: data.login.user.id, token: data.login.accessToken, client: t.client.as(data.login.accessToken) };
 }
 
 /** Adds a product of the test's own (unique sku) and returns its sku. */
