@@ -44,7 +44,7 @@ export function SignInPage({ mode }: { mode: 'signin' | 'register' }) {
     <section className="panel narrow">
       <h1 tabIndex={-1}>{registering ? 'Create an account' : 'Sign in'}</h1>
       {ended && !registering ? <p className="notice">Your session has ended. Please sign in again.</p> : null}
-      <form onSubmit={submit} noValidate={false}>
+      <form onSubmit={submit}>
         <div className="field">
           <label htmlFor={emailId}>Email</label>
           <input
