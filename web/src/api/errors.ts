@@ -92,6 +92,14 @@ export function explainError(error: CombinedError, context: ErrorContext = {}): 
   }
 }
 
+/** Why live updates stopped. A resume cursor older than the API keeps is BAD_USER_INPUT (SPEC section 9). */
+export function explainLiveError(error: CombinedError): ExplainedError {
+  if (hasCode(error, 'BAD_USER_INPUT')) {
+    return { code: 'BAD_USER_INPUT', message: 'This page was away too long to catch up on what changed.' };
+  }
+  return explainError(error);
+}
+
 export function hasCode(error: CombinedError | undefined, code: string): boolean {
   return error?.graphQLErrors.some((e) => e.extensions?.code === code) ?? false;
 }

@@ -15,7 +15,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { useRefetchOnConnect, useSession } from '../api/context';
-import { explainError } from '../api/errors';
+import { explainError, explainLiveError } from '../api/errors';
 import { useAnnounce } from '../components/Announcer';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -91,8 +91,9 @@ export function OrderPage({ id }: { id: string }) {
         <ConnectionStatus />
       </header>
       {live.error ? (
-        <ErrorMessage code={explainError(live.error).code}>
-          Live updates stopped: {explainError(live.error).message} Reload the page to start them again.
+        <ErrorMessage code={explainLiveError(live.error).code}>
+          Live updates stopped. {explainLiveError(live.error).message} Reload the page to see the latest and start them
+          again.
         </ErrorMessage>
       ) : null}
       <dl className="order-facts">

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { useClient, useMutation, useQuery, useSubscription } from 'urql';
 import { useRefetchOnConnect } from '../api/context';
-import { explainError, hasCode } from '../api/errors';
+import { explainError, explainLiveError, hasCode } from '../api/errors';
 import { useAnnounce } from '../components/Announcer';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -69,8 +69,9 @@ export function StaffBoardPage() {
         <ConnectionStatus />
       </header>
       {live.error ? (
-        <ErrorMessage code={explainError(live.error).code}>
-          Live updates stopped: {explainError(live.error).message} Reload the page to start them again.
+        <ErrorMessage code={explainLiveError(live.error).code}>
+          Live updates stopped. {explainLiveError(live.error).message} Reload the page to see the latest and start them
+          again.
         </ErrorMessage>
       ) : null}
       <div className="board">
