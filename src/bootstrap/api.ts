@@ -18,6 +18,7 @@ import { createSchema } from '../graphql/schema.js';
 import { operationalRoutes } from '../http/ops-routes.js';
 import { playgroundRoutes } from '../http/playground.js';
 import { requestContext } from '../http/request-context.js';
+import { webAppRoutes } from '../http/web-app.js';
 import { batchSizeGuard, operationCostPlugin } from '../limits/http-limits.js';
 import { shapeRules } from '../limits/operation-limits.js';
 import { RateLimits } from '../limits/rate-limits.js';
@@ -136,6 +137,8 @@ export async function startApi(core: Core): Promise<Api> {
       },
     }),
   );
+  // The web app at / (after the API's routes, which it never answers anyway).
+  app.use(webAppRoutes());
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

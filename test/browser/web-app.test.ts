@@ -1,0 +1,456 @@
+// The web app in headless Chromium, served by the API at / (same origin):
+// a customer's journey from sign-up to a delivered order, followed live; the
+// staff board moving orders, and explaining a conflict; errors in words; a
+// dropped connection resumed (or, with no cursor yet, read again) after it
+// returns; one session shared by two tabs across token renewals. Screenshots for the README land in
+// docs/screenshots/.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateOrderDocument,
+  OrdersDocument,
+  UpdateOrderStatusDocument,
+  type OrderStatus,
+} from '../generated/graphql.js';
+import { publishPayment } from '../support/events.js';
+import { ROOT } from '../support/compiled.js';
+import {
+  ADMIN,
+  addProduct,
+  adminClient,
+  newCustomer,
+  startTestApp,
+  uniqueEmail,
+  type TestApp,
+} from '../support/harness.js';
+import {
+  buildWebApp,
+  launchChromium,
+  measureWebAppScripts,
+  pageErrors,
+  runBrowserTests,
+  SocketSwitch,
+} from './browser.js';
+
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+// Short-lived access tokens: every test here lives through renewals and the socket's close at expiry (4419).
+const ACCESS_TOKEN_TTL_S = 10;
+const LIVE_TIMEOUT = 15_000;
+/** SPEC section 12's budget for the built app's JavaScript, gzipped. */
+const SCRIPT_BUDGET_BYTES = 250 * 1024;
+
+let t: TestApp;
+let base: string;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!runBrowserTests) return;
+  buildWebApp();
+  t = await startTestApp({ ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL_S}s` });
+  base = new URL(t.app.url).origin;
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  await browser?.close();
+  await t?.stop();
+});
+
+async function newContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+  contexts.push(context);
+  return context;
+}
+
+async function register(page: Page, origin = base): Promise<string> {
+  const email = uniqueEmail('shopper');
+  await page.goto(`${origin}/register`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('password-123');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: /Sign out/ }).waitFor();
+  return email;
+}
+
+async function signInAsStaff(page: Page): Promise<void> {
+  await page.goto(`${base}/signin?next=%2Fstaff`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Staff board' }).waitFor();
+}
+
+function statusOf(page: Page): Promise<string | null> {
+  return page.locator('.order-status [data-status]').getAttribute('data-status');
+}
+
+function storedSession(page: Page) {
+  return page.evaluate(() => {
+    const raw = localStorage.getItem('order-service.session');
+    return raw ? (JSON.parse(raw) as { accessToken: string; refreshToken: string; user: { id: string } }) : null;
+  });
+}
+
+/** Set once; still there later means the page was never reloaded. */
+async function markDocument(page: Page): Promise<() => Promise<boolean>> {
+  await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
+  return () => page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument === true);
+}
+
+/** One order of another customer in each of PENDING, PAYMENT_FAILED, DELIVERED and CANCELLED; their ids by status. */
+async function ordersInEveryState(): Promise<Record<string, string>> {
+  const sku = await addProduct(t, { stock: 20, priceMinor: 899 });
+  const admin = await adminClient(t);
+  const moves: Record<string, OrderStatus[]> = {
+    PENDING: [],
+    PAYMENT_FAILED: ['PAYMENT_FAILED'],
+    DELIVERED: ['PAID', 'SHIPPED', 'DELIVERED'],
+    CANCELLED: ['CANCELLED'],
+  };
+  const ids: Record<string, string> = {};
+  for (const [status, path] of Object.entries(moves)) {
+    const customer = await newCustomer(t);
+    const { createOrder } = await customer.client.ok(CreateOrderDocument, {
+      input: { items: [{ sku, quantity: 2 }], shippingAddress: `${status} Avenue` },
+    });
+    for (const to of path) {
+      await admin.client.ok(UpdateOrderStatusDocument, {
+        input: { orderId: createOrder.id, status: to },
+      });
+    }
+    ids[status] = createOrder.id;
+  }
+  return ids;
+}
+
+describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
+  it('ships under 250 kB of gzipped JavaScript', () => {
+    const size = measureWebAppScripts();
+    console.log(
+      `web app JavaScript: ${size.files} file(s), ${(size.bytes / 1024).toFixed(1)} kB, ${(size.gzipBytes / 1024).toFixed(1)} kB gzipped`,
+    );
+    expect(size.files).toBeGreaterThan(0);
+    expect(size.gzipBytes).toBeLessThan(SCRIPT_BUDGET_BYTES);
+  });
+
+  it('a customer registers, orders (once, whatever the clicks and retries) and watches staff move the order live', async () => {
+    const sku = await addProduct(t, { stock: 5, priceMinor: 1250 });
+    const customer = await newContext();
+    const page = await customer.newPage();
+    const errors = pageErrors(page);
+    await register(page);
+
+    const product = page.locator(`li[data-sku="${sku}"]`);
+    await product.getByText('5 in stock').waitFor();
+    await product.getByRole('button', { name: /Add to cart/ }).click();
+    await page.getByRole('link', { name: 'Cart (1)' }).click();
+    await page.getByRole('heading', { name: 'Your cart' }).waitFor();
+    await page.getByLabel('Shipping address').fill('1 Test Street\nTestville');
+
+    // The first attempt reaches the API, but its answer is lost on the way back.
+    let placed = 0;
+    await page.route(`${base}/graphql`, async (route) => {
+      if (!route.request().postData()?.includes('PlaceOrder') || placed++ > 0) return route.fallback();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByRole('alert').getByText("We can't reach the shop right now").waitFor();
+    // The shopper tries again, impatiently.
+    await page.getByRole('button', { name: 'Place order' }).dblclick();
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
+    await page.unroute(`${base}/graphql`);
+    const orderId = page.url().split('/').pop()!;
+    const session = await storedSession(page);
+    const mine = await t.client.as(session!.accessToken).ok(OrdersDocument, {});
+    expect(mine.orders.totalCount).toBe(1);
+    expect(mine.orders.edges[0]!.node.id).toBe(orderId);
+
+    await page.getByRole('heading', { name: /^Order / }).waitFor();
+    expect(await statusOf(page)).toBe('PENDING');
+    await page.locator('[data-testid="order-total"]').getByText('12.50').waitFor();
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const sameDocument = await markDocument(page);
+
+    // The payment service reports the payment: the page shows it without a reload.
+    await publishPayment(t, {
+      orderId,
+      paymentId: randomUUID(),
+      status: 'SUCCEEDED',
+      amount: { minorUnits: 1250, currencyCode: 'EUR' },
+    });
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('PAID');
+    await page.locator('.timeline li[data-to-status="PAID"]').getByText('the payment service').waitFor();
+
+    // Other customers' orders, in other states: the board shows every order in its status's column.
+    const others = await ordersInEveryState();
+
+    // Staff, in a browser of their own, ship it from the board.
+    const staff = await newContext({ width: 1400, height: 900 });
+    const board = await staff.newPage();
+    const boardErrors = pageErrors(board);
+    await signInAsStaff(board);
+    await board.locator('.board-header [data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const card = (status: string) => board.locator(`[data-column="${status}"] article[data-order-id="${orderId}"]`);
+    for (const [status, id] of Object.entries(others)) {
+      await board.locator(`[data-column="${status}"] article[data-order-id="${id}"]`).waitFor();
+    }
+    await card('PAID').getByRole('button', { name: 'Mark shipped' }).click();
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('SHIPPED');
+    await card('SHIPPED').waitFor();
+    await board.screenshot({ path: join(SCREENSHOTS, 'staff-board.png'), fullPage: true });
+
+    await card('SHIPPED').getByRole('button', { name: 'Mark delivered' }).click();
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('DELIVERED');
+    const timeline = await page
+      .locator('.timeline li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-to-status')));
+    expect(timeline).toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(await sameDocument()).toBe(true);
+    await page.evaluate('getSelection()?.removeAllRanges()');
+    await page.screenshot({ path: join(SCREENSHOTS, 'order-page.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'order-page-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(boardErrors).toEqual([]);
+  });
+
+  it('explains a CONFLICT on the staff board and reloads the order', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const customer = await newCustomer(t);
+    const { createOrder } = await customer.client.ok(CreateOrderDocument, {
+      input: { items: [{ sku, quantity: 1 }], shippingAddress: '2 Race Road' },
+    });
+    const staff = await newContext({ width: 1400, height: 900 });
+    const board = await staff.newPage();
+    const errors = pageErrors(board);
+    const socket = new SocketSwitch();
+    await socket.install(board);
+    await signInAsStaff(board);
+    const card = (status: string) =>
+      board.locator(`[data-column="${status}"] article[data-order-id="${createOrder.id}"]`);
+    await card('PENDING').waitFor();
+    await board.locator('.board-header [data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+
+    // Another member of staff marks it paid; the news has not reached this board yet.
+    socket.hold();
+    const admin = await adminClient(t);
+    await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'PAID' } });
+    expect(await card('PENDING').getAttribute('data-version')).toBe(String(createOrder.version));
+    await card('PENDING').getByRole('button', { name: 'Cancel' }).click();
+
+    const alert = card('PAID').getByRole('alert');
+    await alert.waitFor({ timeout: LIVE_TIMEOUT });
+    expect(await alert.getAttribute('data-error-code')).toBe('CONFLICT');
+    expect(await alert.innerText()).toContain('Someone else changed this order just before you did');
+    expect(await card('PAID').getAttribute('data-version')).toBe(String(createOrder.version + 1));
+    expect(await card('PENDING').count()).toBe(0);
+    socket.release();
+    expect(errors).toEqual([]);
+  });
+
+  it('says OUT_OF_STOCK in words and places nothing', async () => {
+    const sku = await addProduct(t, { stock: 1 });
+    const context = await newContext({ width: 390, height: 844 });
+    const page = await context.newPage();
+    await register(page);
+    await page
+      .locator(`li[data-sku="${sku}"]`)
+      .getByRole('button', { name: /Add to cart/ })
+      .click();
+    // Someone else buys the last one first.
+    const rival = await newCustomer(t);
+    await rival.client.ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: 'x' } });
+
+    await page.getByRole('link', { name: 'Cart (1)' }).click();
+    await page.getByLabel('Shipping address').fill('3 Late Lane');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.getAttribute('data-error-code')).toBe('OUT_OF_STOCK');
+    expect(await alert.innerText()).toContain(`Sorry, we don't have enough of Test product ${sku} in stock for 1.`);
+    expect(new URL(page.url()).pathname).toBe('/cart');
+    const session = await storedSession(page);
+    expect((await t.client.as(session!.accessToken).ok(OrdersDocument, {})).orders.totalCount).toBe(0);
+  });
+
+  it('says how long to wait when RATE_LIMITED, and keeps the button off until then', async () => {
+    // An instance of its own, allowing one order a minute per customer.
+    const limited = await startTestApp({ RATE_LIMIT_CREATE_ORDER: '1/1m' }, { shareWith: t });
+    try {
+      const origin = new URL(limited.app.url).origin;
+      const sku = await addProduct(t, { stock: 5 });
+      const context = await newContext({ width: 390, height: 844 });
+      const page = await context.newPage();
+      await register(page, origin);
+      const session = await storedSession(page);
+      await limited.client
+        .as(session!.accessToken)
+        .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: 'first' } });
+      await page
+        .locator(`li[data-sku="${sku}"]`)
+        .getByRole('button', { name: /Add to cart/ })
+        .click();
+      await page.getByRole('link', { name: 'Cart (1)' }).click();
+      await page.getByLabel('Shipping address').fill('6 Busy Street');
+      await page.getByRole('button', { name: 'Place order' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.getAttribute('data-error-code')).toBe('RATE_LIMITED');
+      expect(await alert.innerText()).toMatch(/Please wait \d+ seconds? and try again/);
+      expect(await page.getByRole('button', { name: 'Place order' }).isDisabled()).toBe(true);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('resumes from the last change it saw after a dropped connection, with every missed change in order', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const context = await newContext();
+    const socket = new SocketSwitch();
+    await socket.install(context);
+    const page = await context.newPage();
+    await register(page);
+    const session = await storedSession(page);
+    const { createOrder } = await t.client
+      .as(session!.accessToken)
+      .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: '7 Resume Row' } });
+    await page.goto(`${base}/orders/${createOrder.id}`);
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const admin = await adminClient(t);
+    const move = (status: OrderStatus) =>
+      admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status } });
+    await move('PAID');
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('PAID');
+    const seen = socket.toPage
+      .map(
+        (text) =>
+          JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { cursor: string } } } },
+      )
+      .filter((message) => message.type === 'next')
+      .map((message) => message.payload?.data?.orderStatusChanged?.cursor);
+    const lastCursor = seen.at(-1);
+    expect(lastCursor).toEqual(expect.any(String));
+    const sameDocument = await markDocument(page);
+
+    await socket.cut();
+    await page.locator('[data-connection="reconnecting"]').waitFor();
+    await move('SHIPPED');
+    await move('DELIVERED');
+    const sentBefore = socket.fromPage.length;
+    socket.restore();
+
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('DELIVERED');
+    // The subscription was sent again with `after` = the last cursor it had: a replay, not a re-read.
+    const resubscribed = socket.fromPage
+      .slice(sentBefore)
+      .map((text) => JSON.parse(text) as { type: string; payload?: { variables?: { after?: string } } })
+      .find((message) => message.type === 'subscribe');
+    expect(resubscribed?.payload?.variables?.after).toBe(lastCursor);
+    const replayed = socket.toPage
+      .map(
+        (text) =>
+          JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { version: number } } } },
+      )
+      .filter((message) => message.type === 'next')
+      .map((message) => message.payload?.data?.orderStatusChanged?.version);
+    expect(replayed).toEqual([2, 3, 4]);
+    await expect
+      .poll(
+        () =>
+          page.locator('.timeline li').evaluateAll((items) => items.map((item) => item.getAttribute('data-to-status'))),
+        {
+          timeout: LIVE_TIMEOUT,
+        },
+      )
+      .toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(await sameDocument()).toBe(true);
+  });
+
+  it('catches up on changes made while the connection was down, before it had a cursor to resume from', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const context = await newContext();
+    const socket = new SocketSwitch();
+    await socket.install(context);
+    const page = await context.newPage();
+    await register(page);
+    const session = await storedSession(page);
+    const { createOrder } = await t.client
+      .as(session!.accessToken)
+      .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 2 }], shippingAddress: '4 Gap Street' } });
+    await page.goto(`${base}/orders/${createOrder.id}`);
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const sameDocument = await markDocument(page);
+
+    await socket.cut();
+    await page.locator('[data-connection="reconnecting"]').waitFor();
+    const admin = await adminClient(t);
+    await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'PAID' } });
+    await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'SHIPPED' } });
+    expect(await statusOf(page)).toBe('PENDING');
+
+    socket.restore();
+    await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('SHIPPED');
+    const timeline = await page
+      .locator('.timeline li')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('data-to-status')));
+    expect(timeline).toEqual(['PENDING', 'PAID', 'SHIPPED']);
+    expect(await sameDocument()).toBe(true);
+  });
+
+  it('keeps two tabs signed in across token renewals (one renewal, not two) and the live page past its token', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const context = await newContext();
+    // A slow renewal (slower than a background tab's throttled timers are late): both tabs are due at the
+    // same moment, and each would be in time to spend the same refresh token.
+    let renewals = 0;
+    await context.route(`${base}/graphql`, async (route) => {
+      if (route.request().postData()?.includes('RenewSession')) {
+        renewals++;
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+      }
+      return route.fallback();
+    });
+    const first = await context.newPage();
+    await register(first);
+    const initial = await storedSession(first);
+    const { createOrder } = await t.client
+      .as(initial!.accessToken)
+      .ok(CreateOrderDocument, { input: { items: [{ sku, quantity: 1 }], shippingAddress: '5 Twin Tabs' } });
+    await first.goto(`${base}/orders/${createOrder.id}`);
+    await first.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const second = await context.newPage();
+    await second.goto(`${base}/orders`);
+    await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
+
+    // Both tabs are due to renew at the same moment; past the first token's expiry, both must still be in.
+    await first.waitForTimeout((ACCESS_TOKEN_TTL_S + 3) * 1000);
+    const renewed = await storedSession(first);
+    expect(renewed).not.toBeNull();
+    expect(renewed!.refreshToken).not.toBe(initial!.refreshToken);
+    // A refresh token spent twice would have revoked the whole session on the server.
+    const [revoked] = await t.app.orm.em
+      .fork()
+      .execute<{ n: number }[]>(
+        'select count(*)::int as n from refresh_tokens where user_id = ? and revoked_at is not null',
+        [initial!.user.id],
+      );
+    expect(revoked!.n).toBe(0);
+    expect(renewals).toBe(1);
+    await second.reload();
+    await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
+    expect(await second.getByRole('button', { name: /Sign out/ }).count()).toBe(1);
+
+    // The socket was closed (4419) when the first token expired; the page reconnected and is live again.
+    await first.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+    const admin = await adminClient(t);
+    await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: createOrder.id, status: 'PAID' } });
+    await expect.poll(() => statusOf(first), { timeout: LIVE_TIMEOUT }).toBe('PAID');
+    expect(await first.getByRole('button', { name: /Sign out/ }).count()).toBe(1);
+  });
+});
