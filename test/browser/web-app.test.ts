@@ -2,8 +2,10 @@
 // a customer's journey from sign-up to a delivered order, followed live; the
 // staff board moving orders, and explaining a conflict; errors in words; a
 // dropped connection resumed (or, with no cursor yet, read again) after it
-// returns; one session shared by two tabs across token renewals. Screenshots for the README land in
-// docs/screenshots/.
+// returns; one session shared by two tabs across token renewals. The README's
+// screenshots are taken here (UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -34,7 +36,12 @@ import {
   SocketSwitch,
 } from './browser.js';
 
-const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+// The README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1 npm test), so a test run
+// leaves the tree as it was; otherwise they go to a scratch directory, still taken (the page must render).
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : mkdtempSync(join(tmpdir(), 'order-service-screenshots-'));
 // Short-lived access tokens: every test here lives through renewals and the socket's close at expiry (4419).
 const ACCESS_TOKEN_TTL_S = 10;
 const LIVE_TIMEOUT = 15_000;
