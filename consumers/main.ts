@@ -36,7 +36,6 @@ try {
   await core.stop();
   process.exit(1);
 }
-logger.info('consumers ready');
-
 // Consumers finish and ack the message in hand, the relay its batch; then the connections close.
 stopOnSignals(() => core.stop(), logger, config.shutdownTimeoutMs);
+logger.info('consumers ready');

@@ -4,6 +4,7 @@
 import type { Broker } from './broker/broker.js';
 import { startApi } from './bootstrap/api.js';
 import { startCore } from './bootstrap/core.js';
+import { ensureDemoStaff } from './bootstrap/demo-staff.js';
 import { startWorkers, type ConsumerDefinition, type Workers } from './bootstrap/workers.js';
 import type { Config } from './config.js';
 import type { Orm } from './db/orm.js';
@@ -45,6 +46,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     if (config.admin && (await services.auth.ensureAdmin(config.admin.email, config.admin.password))) {
       logger.info({ email: config.admin.email }, 'admin account created');
     }
+    await ensureDemoStaff(config, services.auth, logger);
     let workers: Workers | null = null;
     if (core.runsWorkers) {
       workers = await startWorkers(core, options.consumers, { relay: options.relay });

@@ -44,6 +44,8 @@ export interface Config {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
+  /** No DATABASE_URL, REDIS_URL or RABBITMQ_URL: everything embedded, as `npm start` on a laptop. */
+  embeddedDefaults: boolean;
   runConsumers: boolean;
   paymentSimulator: boolean;
   /** How long the payment simulator waits before answering an order.created. */
@@ -243,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
       refreshTtlSeconds: parseDurationSeconds('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '7d'),
     },
     runConsumers: parseBoolean('RUN_CONSUMERS', env.RUN_CONSUMERS, true),
+    embeddedDefaults,
     paymentSimulator: parseBoolean('PAYMENT_SIMULATOR', env.PAYMENT_SIMULATOR, embeddedDefaults),
     paymentSimulatorDelayMs: Math.round(
       parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s', { allowZero: true }) * 1000,

@@ -12,7 +12,11 @@ const app = await startApp(config, logger, { consumers: CONSUMERS }).catch((erro
   logger.fatal({ err: error }, 'could not start');
   process.exit(1);
 });
-logger.info({ url: app.url }, `order service ready: API ${config.playground ? 'and playground ' : ''}at ${app.url}`);
-
 // Graceful: stop accepting, finish in-flight work, close pools; bounded by SHUTDOWN_TIMEOUT.
+// Installed before "ready" is announced: a SIGTERM right after it must not kill the process outright.
 stopOnSignals(() => app.stop(), logger, config.shutdownTimeoutMs);
+const site = new URL('/', app.url).toString();
+logger.info(
+  { url: app.url, web: site },
+  `order service ready: the web app at ${site}, the API ${config.playground ? 'and its playground ' : ''}at ${app.url}`,
+);
