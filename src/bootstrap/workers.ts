@@ -2,7 +2,6 @@
 // consumers, on the core's broker. The consumers themselves live in
 // consumers/ and are handed in by the entry point; this module only runs them.
 import type { MessageHandler, Subscription } from '../broker/broker.js';
-import { observed } from '../broker/observed.js';
 import type { Config } from '../config.js';
 import { OutboxRelay, type RelayOptions } from '../outbox/relay.js';
 import type { Core } from './core.js';
@@ -42,8 +41,9 @@ export async function startWorkers(
   });
   for (const consumer of consumers) {
     if (consumer.enabled && !consumer.enabled(config)) continue;
-    const handler = observed(consumer.queue, consumer.handler(core), core.metrics);
-    subscriptions.set(consumer.queue, await broker.consume(consumer.queue, handler, { prefetch: consumer.prefetch }));
+    const handler = consumer.handler(core);
+    const options = { prefetch: consumer.prefetch, observer: core.metrics };
+    subscriptions.set(consumer.queue, await broker.consume(consumer.queue, handler, options));
   }
   relay.start();
   startFeedPruning(core);

@@ -1,6 +1,8 @@
 // The one small interface the rest of the code sees for messaging. Two
 // implementations stand behind it: RabbitMQ (rabbitmq.ts) and an in-process
 // bus with the same semantics for the embedded defaults (in-process.ts).
+import type { FailureKind } from './failure.js';
+import type { DeadLetterReason, RetryPolicy } from './retry.js';
 import type { Topology } from './topology.js';
 
 export interface OutgoingMessage {
@@ -24,21 +26,52 @@ export interface Delivery {
   correlationId: string | undefined;
   /** The raw body; handlers parse and validate it themselves. */
   content: Buffer;
-  /** Which try this is, 1 for the first (see retry.ts). */
+  /** Which try this is, 1 for the first, counting failures of both kinds (see retry.ts). */
   attempt: number;
   /** True when the broker delivered this message before (for example after a lost channel). */
   redelivered: boolean;
 }
 
 /**
- * Resolves: the message is acknowledged. Throws: it is retried, and after
- * MAX_DELIVERY_ATTEMPTS it is dead-lettered to `<queue>.dlq`.
+ * Resolves: the message is acknowledged. Throws: the error's kind (failure.ts)
+ * decides how long it waits for another try and when it is dead-lettered to
+ * `<queue>.dlq` (retry.ts). The handler runs under the message's correlation id.
  */
 export type MessageHandler = (delivery: Delivery) => Promise<void>;
+
+/** What became of one delivery, as the delivery flow (delivery.ts) reports it. */
+export type DeliveryOutcome =
+  | { kind: 'acked'; messageId: string | undefined; attempt: number }
+  | {
+      kind: 'retry-scheduled';
+      messageId: string | undefined;
+      failure: FailureKind;
+      delayMs: number;
+      nextAttempt: number;
+      error: string;
+    }
+  | {
+      kind: 'dead-lettered';
+      messageId: string | undefined;
+      failure: FailureKind;
+      reason: DeadLetterReason;
+      attempts: number;
+      error: string;
+    }
+  /** It could not be settled (the channel went away, a copy was not confirmed): the broker gives it back by itself. */
+  | { kind: 'returned'; messageId: string | undefined; why: string };
+
+/** Told what became of every delivery of a consumer (metrics). */
+export interface DeliveryObserver {
+  deliveryFinished(queue: string, outcome: DeliveryOutcome): void;
+}
 
 export interface ConsumeOptions {
   /** Most unacknowledged messages this consumer holds at once. */
   prefetch: number;
+  /** How failed messages are retried; DEFAULT_RETRY_POLICY unless a test wants it quicker. */
+  retry?: RetryPolicy;
+  observer?: DeliveryObserver;
 }
 
 export interface Subscription {
@@ -70,6 +103,8 @@ export interface Broker {
 
 export class BrokerUnavailableError extends Error {
   readonly code = 'BROKER_UNAVAILABLE';
+  /** A handler that could not publish is retried as long as an outage may last (failure.ts). */
+  readonly transient = true;
   constructor(message = 'The message broker is not reachable') {
     super(message);
     this.name = 'BrokerUnavailableError';

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { UnroutableMessageError, type Delivery } from './broker.js';
 import { InProcessBus } from './in-process.js';
-import { MAX_DELIVERY_ATTEMPTS } from './retry.js';
+import type { RetryPolicy } from './retry.js';
+
+const QUICK: RetryPolicy = {
+  permanent: { tries: 5, delaysMs: [5, 10, 15, 20] },
+  transient: { delaysMs: [5, 10], budgetMs: 60_000 },
+};
 
 const topology = {
   exchanges: ['orders', 'orders.dlx'],
@@ -35,27 +40,42 @@ describe('the in-process bus', () => {
     );
   });
 
-  it('retries a failing message up to the bound, then keeps it in the DLQ, while others flow', async () => {
+  it('a retry waits on a timer without holding a prefetch slot: the next message goes first', async () => {
     const bus = new InProcessBus(createLogger('silent'));
     await bus.start(topology);
-    const seen: Delivery[] = [];
+    const order: string[] = [];
     await bus.consume(
       'work',
       async (delivery) => {
-        seen.push(delivery);
-        if (delivery.messageId === 'poison') throw new Error('cannot apply');
+        order.push(`${delivery.messageId}#${delivery.attempt}`);
+        if (delivery.messageId === 'flaky' && delivery.attempt === 1) throw new Error('cannot apply yet');
       },
-      { prefetch: 5 },
+      { prefetch: 1, retry: { ...QUICK, permanent: { tries: 5, delaysMs: [200, 200, 200, 200] } } },
     );
-    await bus.publish(message('poison'));
-    await bus.publish(message('good'));
-    await until(() => bus.deadLetters('work').length === 1);
-    expect(seen.filter((d) => d.messageId === 'poison').map((d) => d.attempt)).toEqual(
-      Array.from({ length: MAX_DELIVERY_ATTEMPTS }, (_, i) => i + 1),
-    );
-    expect(seen.filter((d) => d.messageId === 'good')).toHaveLength(1);
-    expect(bus.deadLetters('work')[0]?.messageId).toBe('poison');
+    await bus.publish(message('flaky'));
+    await bus.publish(message('next'));
+    await until(() => order.length === 3);
+    expect(order).toEqual(['flaky#1', 'next#1', 'flaky#2']);
     await bus.close();
+  });
+
+  it('drops waiting retries on close', async () => {
+    const bus = new InProcessBus(createLogger('silent'));
+    await bus.start(topology);
+    let calls = 0;
+    await bus.consume(
+      'work',
+      async () => {
+        calls++;
+        throw new Error('cannot apply');
+      },
+      { prefetch: 1, retry: { ...QUICK, permanent: { tries: 5, delaysMs: [50, 50, 50, 50] } } },
+    );
+    await bus.publish(message('m1'));
+    await until(() => calls === 1);
+    await bus.close();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(calls).toBe(1);
   });
 
   it('gives a message back, marked redelivered, when the channel is dropped before the ack', async () => {

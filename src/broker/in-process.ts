@@ -1,8 +1,9 @@
 // The in-process bus: the embedded stand-in for RabbitMQ with the same
 // semantics as far as this service can tell. Topic exchanges route to
 // queues; a publish with no matching queue is refused (as `mandatory` is);
-// delivery is at-least-once with manual ack, bounded prefetch, the same
-// try counting, and dead letters kept in `<queue>.dlq` and logged.
+// delivery is at-least-once with manual ack and bounded prefetch; retries
+// and dead-lettering are the shared delivery flow's (delivery.ts), with
+// timers for the waits and dead letters kept in `<queue>.dlq`.
 // Nothing survives a restart: the outbox is what makes events durable.
 import type { Logger } from '../logger.js';
 import {
@@ -16,11 +17,24 @@ import {
   type OutgoingMessage,
   type Subscription,
 } from './broker.js';
-import { afterFailure, errorSummary } from './retry.js';
+import { DeliveryFlow, type FailureRecord, type MessageMover } from './delivery.js';
+import { NO_FAILURES, type DeadLetterReason, type Failures } from './retry.js';
 import { deadLetterQueueOf, Exchange, topicMatches, type Topology } from './topology.js';
 
-/** A message in a queue: what a consumer is handed, less the queue it sits in. */
-type StoredMessage = Omit<Delivery, 'queue'>;
+/** A message in a queue: what a consumer is handed, less the queue it sits in and the try (counted in `failures`). */
+interface StoredMessage extends Omit<Delivery, 'queue' | 'attempt'> {
+  failures: Failures;
+  /** Set on a dead letter: why and how it died. */
+  death?: { reason: DeadLetterReason; record: FailureRecord };
+}
+
+export interface DeadLetter {
+  messageId: string | undefined;
+  content: string;
+  reason: DeadLetterReason | undefined;
+  lastError: string | undefined;
+  failures: Failures;
+}
 
 interface BusQueue {
   name: string;
@@ -30,13 +44,13 @@ interface BusQueue {
   next: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class InProcessBus implements Broker {
   readonly kind = 'in-process' as const;
   private readonly exchanges = new Set<string>();
   private readonly bindings: { exchange: string; pattern: string; queue: string }[] = [];
   private readonly queues = new Map<string, BusQueue>();
+  /** Messages waiting out a retry delay. */
+  private readonly waiting = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(private readonly logger: Logger) {}
@@ -67,8 +81,8 @@ export class InProcessBus implements Broker {
         messageId: message.messageId,
         correlationId: message.correlationId ?? undefined,
         content,
-        attempt: 1,
         redelivered: false,
+        failures: NO_FAILURES,
       });
     }
   }
@@ -76,22 +90,29 @@ export class InProcessBus implements Broker {
   async consume(queue: string, handler: MessageHandler, options: ConsumeOptions): Promise<Subscription> {
     const target = this.queues.get(queue);
     if (!target) throw new Error(`No queue named ${queue} is declared`);
-    const consumer = new BusConsumer(this, target, handler, options, this.logger.child({ queue }));
+    const logger = this.logger.child({ queue });
+    const flow = new DeliveryFlow(queue, handler, { retry: options.retry, observer: options.observer, logger });
+    const consumer = new BusConsumer(this, target, flow, options.prefetch);
     target.consumers.push(consumer);
     this.dispatch(target);
     return consumer;
   }
 
   /** Dead letters of a queue, oldest first, for inspection (and the tests). */
-  deadLetters(queue: string): { messageId: string | undefined; content: string }[] {
+  deadLetters(queue: string): DeadLetter[] {
     return (this.queues.get(deadLetterQueueOf(queue))?.ready ?? []).map((m) => ({
       messageId: m.messageId,
       content: m.content.toString('utf8'),
+      reason: m.death?.reason,
+      lastError: m.death?.record.error,
+      failures: m.failures,
     }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.waiting) clearTimeout(timer);
+    this.waiting.clear();
     for (const queue of this.queues.values()) {
       await Promise.all([...queue.consumers].map((c) => c.cancel()));
     }
@@ -104,10 +125,20 @@ export class InProcessBus implements Broker {
     this.dispatch(queue);
   }
 
-  /** @internal Moves a message to its queue's dead-letter queue, as RabbitMQ does for a rejected message. */
+  /** @internal Puts a message back at the end of its queue after `delayMs`, as a RabbitMQ retry queue does. */
+  enqueueLater(queue: BusQueue, message: StoredMessage, delayMs: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.waiting.delete(timer);
+      this.enqueue(queue, message);
+    }, delayMs);
+    this.waiting.add(timer);
+  }
+
+  /** @internal Moves a message to its queue's dead-letter queue. */
   deadLetter(queue: BusQueue, message: StoredMessage): void {
     const dlq = this.queues.get(deadLetterQueueOf(queue.name));
-    if (!dlq) return;
+    if (!dlq) throw new Error(`No dead-letter queue for ${queue.name}`);
     this.enqueue(dlq, { ...message, exchange: Exchange.DEAD_LETTERS, routingKey: queue.name });
   }
 
@@ -167,13 +198,12 @@ class BusConsumer implements Subscription {
   constructor(
     private readonly bus: InProcessBus,
     private readonly queue: BusQueue,
-    private readonly handler: MessageHandler,
-    private readonly options: ConsumeOptions,
-    private readonly logger: Logger,
+    private readonly flow: DeliveryFlow,
+    private readonly prefetch: number,
   ) {}
 
   hasRoom(): boolean {
-    return !this.cancelled && this.unacked.size < this.options.prefetch;
+    return !this.cancelled && this.unacked.size < this.prefetch;
   }
 
   take(message: StoredMessage): void {
@@ -188,44 +218,55 @@ class BusConsumer implements Subscription {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Like a closed channel: everything in hand goes back to the front of the queue, marked redelivered; late acks are ignored. */
+  /**
+   * Like a closed channel: everything in hand goes back to the front of the
+   * queue, marked redelivered and counted as a failed try (as a quorum
+   * queue's delivery count does); late settlements are ignored.
+   */
   async dropChannel(): Promise<void> {
     this.generation++;
     const back = [...this.unacked.keys()];
     this.unacked.clear();
-    for (const message of back.reverse()) this.bus.enqueue(this.queue, { ...message, redelivered: true }, true);
+    for (const message of back.reverse()) {
+      const failures = { ...message.failures, permanent: message.failures.permanent + 1 };
+      this.bus.enqueue(this.queue, { ...message, redelivered: true, failures }, true);
+    }
   }
 
   private async handle(message: StoredMessage, generation: number): Promise<void> {
     // Let the publisher's caller run first, as a network hop would.
     await Promise.resolve();
-    const stillOurs = () => this.generation === generation && this.unacked.has(message);
-    try {
-      await this.handler({ queue: this.queue.name, ...message });
-      if (stillOurs()) this.settle(message);
-    } catch (error) {
-      const step = afterFailure(message.attempt);
-      const log = { messageId: message.messageId, attempt: message.attempt, err: errorSummary(error) };
-      if (step.kind === 'dead-letter') {
-        if (!stillOurs()) return;
-        this.logger.error(
-          log,
-          `message dead-lettered to ${deadLetterQueueOf(this.queue.name)} after ${message.attempt} tries`,
-        );
-        this.settle(message);
-        this.bus.deadLetter(this.queue, message);
-        return;
-      }
-      this.logger.warn(log, 'message failed; it will be retried');
-      await sleep(step.delayMs);
-      if (!stillOurs()) return;
-      this.settle(message);
-      this.bus.enqueue(this.queue, { ...message, attempt: step.nextAttempt, redelivered: false });
-    }
+    const { failures, death: _death, ...delivery } = message;
+    await this.flow.run(
+      { delivery: { queue: this.queue.name, ...delivery }, failures },
+      this.mover(message, generation),
+    );
   }
 
-  private settle(message: StoredMessage): void {
-    this.unacked.delete(message);
-    this.bus.dispatch(this.queue);
+  /** Settling after the channel was dropped fails, as on RabbitMQ: the message is already back in the queue. */
+  private mover(message: StoredMessage, generation: number): MessageMover {
+    const ours = () => this.generation === generation && this.unacked.has(message);
+    const settle = async (move: () => void) => {
+      if (!ours()) throw new BrokerUnavailableError('The channel that took this message was dropped');
+      move();
+      this.unacked.delete(message);
+      this.bus.dispatch(this.queue);
+    };
+    return {
+      ack: () => settle(() => undefined),
+      retryLater: (delayMs, record) =>
+        settle(() =>
+          this.bus.enqueueLater(this.queue, { ...message, redelivered: false, failures: record.failures }, delayMs),
+        ),
+      deadLetter: (reason, record) =>
+        settle(() =>
+          this.bus.deadLetter(this.queue, { ...message, failures: record.failures, death: { reason, record } }),
+        ),
+      giveBack: async () => {
+        if (!ours()) return;
+        this.unacked.delete(message);
+        this.bus.enqueue(this.queue, { ...message, redelivered: true }, true);
+      },
+    };
   }
 }

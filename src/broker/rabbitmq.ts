@@ -1,8 +1,8 @@
 // RabbitMQ behind the Broker interface: one connection, a confirm channel for
-// publishing, one confirm channel per consumer. Connection or channel loss is
-// recovered by our own loop with backoff, which re-declares the topology and
-// re-subscribes every consumer; while it is down, publish() fails fast so the
-// outbox keeps the messages.
+// publishing, one confirm channel per consumer (rabbitmq-consumer.ts).
+// Connection or channel loss is recovered by our own loop with backoff, which
+// re-declares the topology and re-subscribes every consumer; while it is
+// down, publish() fails fast so the outbox keeps the messages.
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import {
@@ -11,13 +11,14 @@ import {
   UnroutableMessageError,
   type Broker,
   type ConsumeOptions,
-  type Delivery,
   type MessageHandler,
   type OutgoingMessage,
   type Subscription,
 } from './broker.js';
-import { afterFailure, attemptOf, ATTEMPT_HEADER, errorSummary } from './retry.js';
-import { deadLetterQueueOf, Exchange, type QueueSpec, type Topology } from './topology.js';
+import { DeliveryFlow } from './delivery.js';
+import { RabbitConsumer, type ConsumerHost } from './rabbitmq-consumer.js';
+import { errorSummary } from './retry.js';
+import { deadLetterQueueOf, Exchange, retryQueueOf, type QueueSpec, type Topology } from './topology.js';
 
 type QueueType = 'quorum' | 'classic';
 
@@ -30,9 +31,7 @@ export interface RabbitMqOptions {
   connectionName?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export class RabbitMqBroker implements Broker {
+export class RabbitMqBroker implements Broker, ConsumerHost {
   readonly kind = 'rabbitmq' as const;
   private connection: ChannelModel | null = null;
   private publisher: ConfirmChannel | null = null;
@@ -104,7 +103,9 @@ export class RabbitMqBroker implements Broker {
   }
 
   async consume(queue: string, handler: MessageHandler, options: ConsumeOptions): Promise<Subscription> {
-    const consumer = new RabbitConsumer(this, queue, handler, options, this.logger.child({ queue }));
+    const logger = this.logger.child({ queue });
+    const flow = new DeliveryFlow(queue, handler, { retry: options.retry, observer: options.observer, logger });
+    const consumer = new RabbitConsumer(this, flow, options.prefetch, logger);
     this.consumers.add(consumer);
     if (this.connection) await consumer.open(this.connection).catch(() => consumer.reopenSoon());
     return consumer;
@@ -228,21 +229,20 @@ export class RabbitMqBroker implements Broker {
     const candidates: QueueType[] = known ? [known] : ['quorum', 'classic'];
     let lastError: unknown;
     for (const type of candidates) {
-      const channel = await connection.createChannel();
-      channel.on('error', () => undefined); // a refused declaration is reported through the rejected promise
       try {
-        await channel.assertQueue(spec.name, {
-          durable: true,
-          arguments: {
-            ...queueTypeArgument(type),
-            'x-dead-letter-exchange': Exchange.DEAD_LETTERS,
-            'x-dead-letter-routing-key': spec.name,
-          },
+        await this.onFreshChannel(connection, async (channel) => {
+          await channel.assertQueue(spec.name, {
+            durable: true,
+            arguments: {
+              ...queueTypeArgument(type),
+              'x-dead-letter-exchange': Exchange.DEAD_LETTERS,
+              'x-dead-letter-routing-key': spec.name,
+            },
+          });
+          await channel.assertQueue(deadLetters, { durable: true, arguments: queueTypeArgument(type) });
+          await channel.bindQueue(deadLetters, Exchange.DEAD_LETTERS, spec.name);
+          for (const binding of spec.bindings) await channel.bindQueue(spec.name, binding.exchange, binding.routingKey);
         });
-        await channel.assertQueue(deadLetters, { durable: true, arguments: queueTypeArgument(type) });
-        await channel.bindQueue(deadLetters, Exchange.DEAD_LETTERS, spec.name);
-        for (const binding of spec.bindings) await channel.bindQueue(spec.name, binding.exchange, binding.routingKey);
-        await channel.close().catch(() => undefined);
         if (!known) this.logger.info({ queue: spec.name, type }, 'queue declared');
         this.queueTypes.set(spec.name, type);
         return;
@@ -254,6 +254,46 @@ export class RabbitMqBroker implements Broker {
     }
     throw new Error(`Could not declare queue ${spec.name}: ${errorSummary(lastError)}`);
   }
+
+  /**
+   * @internal The retry queues of a consumer's policy: `<queue>.retry.<wait>`
+   * with that `x-message-ttl`, dead-lettering expired messages through the
+   * default exchange back to `queue`. Of the work queue's type where the
+   * broker allows it (quorum queues take a TTL from RabbitMQ 3.10, and then
+   * dead-letter at least once), else classic: either way durable.
+   */
+  async declareRetryQueues(connection: ChannelModel, queue: string, delaysMs: number[]): Promise<void> {
+    const preferred = this.queueTypes.get(queue) ?? 'quorum';
+    const candidates: QueueType[] = preferred === 'quorum' ? ['quorum', 'classic'] : ['classic', 'quorum'];
+    for (const delayMs of delaysMs) {
+      const name = retryQueueOf(queue, delayMs);
+      let lastError: unknown;
+      let declared = false;
+      for (const type of candidates) {
+        try {
+          await this.onFreshChannel(connection, (channel) =>
+            channel.assertQueue(name, { durable: true, arguments: retryQueueArguments(type, queue, delayMs) }),
+          );
+          declared = true;
+          break;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      if (!declared) throw new Error(`Could not declare retry queue ${name}: ${errorSummary(lastError)}`);
+    }
+  }
+
+  /** A declaration that fails closes its channel: each one gets a fresh channel, closed afterwards. */
+  private async onFreshChannel(connection: ChannelModel, work: (channel: amqp.Channel) => Promise<unknown>) {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined); // a refused declaration is reported through the rejected promise
+    try {
+      await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
 }
 
 function queueTypeArgument(type: QueueType): Record<string, string> {
@@ -261,144 +301,25 @@ function queueTypeArgument(type: QueueType): Record<string, string> {
   return type === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
 }
 
+function retryQueueArguments(type: QueueType, queue: string, delayMs: number): Record<string, unknown> {
+  return {
+    ...queueTypeArgument(type),
+    'x-message-ttl': delayMs,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': queue,
+    // Quorum queues can hand an expired message on at least once (never lost on the way); that needs reject-publish.
+    ...(type === 'quorum' ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {}),
+  };
+}
+
+/**
+ * Heartbeats bound how long the broker keeps a dead consumer's messages: a
+ * killed process's socket closes at once and its unacked messages return at
+ * once; a peer that vanished without closing (host down, partition) is given
+ * up after about two missed heartbeats, i.e. 10-20 s with 10 s.
+ */
 function withHeartbeat(url: string): string {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', '10');
   return parsed.toString();
-}
-
-class RabbitConsumer implements Subscription {
-  private channel: ConfirmChannel | null = null;
-  private consumerTag: string | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
-  private cancelled = false;
-  private reopenTimer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly broker: RabbitMqBroker,
-    private readonly queue: string,
-    private readonly handler: MessageHandler,
-    private readonly options: ConsumeOptions,
-    private readonly logger: Logger,
-  ) {}
-
-  async open(connection: ChannelModel): Promise<void> {
-    if (this.cancelled) return;
-    const channel = await connection.createConfirmChannel();
-    channel.on('error', (err: Error) => this.logger.warn({ err: errorSummary(err) }, 'consumer channel error'));
-    channel.on('close', () => {
-      if (this.channel !== channel) return;
-      this.channel = null;
-      this.consumerTag = null;
-      // Unacknowledged messages go back to the queue; take them again on a new channel.
-      if (!this.cancelled) this.reopenSoon();
-    });
-    await channel.prefetch(this.options.prefetch);
-    this.channel = channel;
-    const { consumerTag } = await channel.consume(
-      this.queue,
-      (msg) => {
-        if (!msg) {
-          // The broker cancelled us (queue deleted or failed over): subscribe again.
-          if (!this.cancelled) void channel.close().catch(() => undefined);
-          return;
-        }
-        const work = this.handle(channel, msg).finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      },
-      { noAck: false },
-    );
-    this.consumerTag = consumerTag;
-  }
-
-  /** Re-opens the channel on the live connection; when the connection is down, the broker's reconnect does it. */
-  reopenSoon(): void {
-    if (this.cancelled || this.reopenTimer) return;
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = null;
-      const connection = this.broker.currentConnection();
-      if (!connection || this.channel) return;
-      this.open(connection).catch((error: unknown) => {
-        this.logger.warn({ err: errorSummary(error) }, 'could not re-open the consumer channel');
-        this.reopenSoon();
-      });
-    }, 100);
-    this.reopenTimer.unref();
-  }
-
-  async cancel(): Promise<void> {
-    this.cancelled = true;
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
-    const channel = this.channel;
-    if (channel && this.consumerTag) await channel.cancel(this.consumerTag).catch(() => undefined);
-    await Promise.allSettled([...this.inFlight]);
-    this.channel = null;
-    await channel?.close().catch(() => undefined);
-    this.broker.forget(this);
-  }
-
-  async dropChannel(): Promise<void> {
-    await this.channel?.close().catch(() => undefined);
-  }
-
-  private async handle(channel: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
-    const headers = msg.properties.headers as Record<string, unknown> | undefined;
-    const delivery: Delivery = {
-      queue: this.queue,
-      exchange: msg.fields.exchange,
-      routingKey: msg.fields.routingKey,
-      messageId: msg.properties.messageId as string | undefined,
-      correlationId: msg.properties.correlationId as string | undefined,
-      content: msg.content,
-      attempt: attemptOf(headers),
-      redelivered: msg.fields.redelivered,
-    };
-    try {
-      await this.handler(delivery);
-      settle(() => channel.ack(msg));
-      return;
-    } catch (error) {
-      const step = afterFailure(delivery.attempt);
-      const log = { messageId: delivery.messageId, attempt: delivery.attempt, err: errorSummary(error) };
-      if (step.kind === 'dead-letter') {
-        this.logger.error(
-          log,
-          `message dead-lettered to ${deadLetterQueueOf(this.queue)} after ${delivery.attempt} tries`,
-        );
-        settle(() => channel.nack(msg, false, false));
-        return;
-      }
-      this.logger.warn(log, 'message failed; it will be retried');
-      await sleep(step.delayMs);
-      try {
-        // A copy with the try count raised goes to the back of the queue; the original is acked only once it is confirmed.
-        await new Promise<void>((resolve, reject) => {
-          channel.publish(
-            '',
-            this.queue,
-            msg.content,
-            {
-              ...msg.properties,
-              persistent: true,
-              mandatory: true,
-              headers: { ...headers, [ATTEMPT_HEADER]: step.nextAttempt, 'x-last-error': errorSummary(error) },
-            },
-            (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
-          );
-        });
-        settle(() => channel.ack(msg));
-      } catch {
-        // The channel went away: the original was not acked and comes back by itself.
-      }
-    }
-  }
-}
-
-/** Acks and nacks on a channel that has closed throw; the broker redelivers those messages anyway. */
-function settle(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // Deliberately ignored: see above.
-  }
 }

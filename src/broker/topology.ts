@@ -1,6 +1,7 @@
 // The exchanges and queues of SPEC section 4 as data, declared the same way
 // by both broker implementations. Every queue dead-letters to `orders.dlx`
-// with its own name as routing key, into `<queue>.dlq`.
+// with its own name as routing key, into `<queue>.dlq`; on RabbitMQ each
+// consumer also declares the retry queues of its retry policy (retryQueueOf).
 
 export const Exchange = {
   ORDERS: 'orders',
@@ -63,6 +64,18 @@ export function orderServiceTopology(options: { paymentSimulator: boolean }): To
 
 export function deadLetterQueueOf(queue: string): string {
   return `${queue}.dlq`;
+}
+
+/**
+ * Where a message of `queue` waits `delayMs` for its next try (RabbitMQ): a
+ * queue with that `x-message-ttl` whose expired messages dead-letter back to
+ * `queue`, e.g. `orders.audit.retry.30s`. One per wait, so every message in
+ * it expires in arrival order and none blocks another.
+ */
+export function retryQueueOf(queue: string, delayMs: number): string {
+  const label =
+    delayMs % 60_000 === 0 ? `${delayMs / 60_000}m` : delayMs % 1000 === 0 ? `${delayMs / 1000}s` : `${delayMs}ms`;
+  return `${queue}.retry.${label}`;
 }
 
 /**

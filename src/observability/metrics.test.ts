@@ -2,19 +2,32 @@ import { describe, expect, it } from 'vitest';
 import { MAX_OPERATION_NAMES, Metrics } from './metrics.js';
 
 describe('Metrics', () => {
-  it('counts messages per queue and cache lookups by result', async () => {
+  it('counts what the delivery flow reports, by queue and kind of failure, and cache lookups by result', async () => {
     const metrics = new Metrics({ processMetrics: false });
-    metrics.messageConsumed('orders.audit');
-    metrics.messageConsumed('orders.audit');
-    metrics.messageRetried('orders.payment-processed');
-    metrics.messageDeadLettered('orders.payment-processed');
+    const common = { messageId: 'm', error: 'e' };
+    metrics.deliveryFinished('orders.audit', { kind: 'acked', messageId: 'm', attempt: 1 });
+    metrics.deliveryFinished('orders.audit', { kind: 'acked', messageId: 'm', attempt: 3 });
+    const retry = { ...common, kind: 'retry-scheduled', delayMs: 1000, nextAttempt: 2 } as const;
+    metrics.deliveryFinished('orders.payment-processed', { ...retry, failure: 'transient' });
+    metrics.deliveryFinished('orders.payment-processed', { ...retry, failure: 'transient' });
+    metrics.deliveryFinished('orders.payment-processed', { ...retry, failure: 'permanent' });
+    metrics.deliveryFinished('orders.payment-processed', {
+      ...common,
+      kind: 'dead-lettered',
+      failure: 'permanent',
+      reason: 'poison',
+      attempts: 5,
+    });
+    metrics.deliveryFinished('orders.audit', { kind: 'returned', messageId: 'm', why: 'Channel closed' });
     metrics.cacheHit();
     metrics.cacheMiss();
     metrics.cacheMiss();
     const text = await metrics.render();
     expect(text).toContain('messages_consumed_total{queue="orders.audit"} 2');
-    expect(text).toContain('messages_retried_total{queue="orders.payment-processed"} 1');
-    expect(text).toContain('messages_dead_lettered_total{queue="orders.payment-processed"} 1');
+    expect(text).toContain('messages_retried_total{queue="orders.payment-processed",kind="transient"} 2');
+    expect(text).toContain('messages_retried_total{queue="orders.payment-processed",kind="permanent"} 1');
+    expect(text).toContain('messages_dead_lettered_total{queue="orders.payment-processed",kind="permanent"} 1');
+    expect(text).toContain('messages_returned_total{queue="orders.audit"} 1');
     expect(text).toContain('cache_lookups_total{cache="order",result="hit"} 1');
     expect(text).toContain('cache_lookups_total{cache="order",result="miss"} 2');
   });

@@ -2,6 +2,8 @@
 // report through the typed methods and never touch prom-client themselves.
 // Each app has its own registry, so two apps in one process (tests) don't clash.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryObserver, DeliveryOutcome } from '../broker/broker.js';
+import { UnreachableCaseError } from '../broker/delivery.js';
 
 /** Operation names are chosen by clients: past this many distinct ones, the rest count as `other`. */
 export const MAX_OPERATION_NAMES = 200;
@@ -14,7 +16,7 @@ export interface OutboxBacklog {
   oldestAgeSeconds: number | null;
 }
 
-export class Metrics {
+export class Metrics implements DeliveryObserver {
   readonly registry = new Registry();
   private readonly refreshers: (() => Promise<void>)[] = [];
   private readonly operationNames = new Set<string>();
@@ -56,13 +58,19 @@ export class Metrics {
   });
   private readonly retried = new Counter({
     name: 'messages_retried_total',
-    help: 'Messages that failed and were scheduled for another try, by queue',
-    labelNames: ['queue'] as const,
+    help: 'Messages that failed and were scheduled for another try, by queue and kind of failure (transient or permanent)',
+    labelNames: ['queue', 'kind'] as const,
     registers: [this.registry],
   });
   private readonly deadLettered = new Counter({
     name: 'messages_dead_lettered_total',
-    help: 'Messages given up on and sent to the dead-letter queue, by queue',
+    help: 'Messages given up on and sent to the dead-letter queue, by queue and kind of their last failure',
+    labelNames: ['queue', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly returned = new Counter({
+    name: 'messages_returned_total',
+    help: 'Deliveries that could not be settled (channel lost) and went back to their queue, by queue',
     labelNames: ['queue'] as const,
     registers: [this.registry],
   });
@@ -152,14 +160,24 @@ export class Metrics {
     this.cacheLookups.inc({ cache, result: 'miss' });
   }
 
-  messageConsumed(queue: string): void {
-    this.consumed.inc({ queue });
-  }
-  messageRetried(queue: string): void {
-    this.retried.inc({ queue });
-  }
-  messageDeadLettered(queue: string): void {
-    this.deadLettered.inc({ queue });
+  /** Counts what the delivery flow reports it did with a message: never a prediction of it. */
+  deliveryFinished(queue: string, outcome: DeliveryOutcome): void {
+    switch (outcome.kind) {
+      case 'acked':
+        this.consumed.inc({ queue });
+        return;
+      case 'retry-scheduled':
+        this.retried.inc({ queue, kind: outcome.failure });
+        return;
+      case 'dead-lettered':
+        this.deadLettered.inc({ queue, kind: outcome.failure });
+        return;
+      case 'returned':
+        this.returned.inc({ queue });
+        return;
+      default:
+        throw new UnreachableCaseError(outcome);
+    }
   }
 
   slowSubscriberClosed(): void {

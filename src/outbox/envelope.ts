@@ -8,9 +8,10 @@ export interface EventEnvelope<T = unknown> {
   data: T;
 }
 
-/** A message that can never be applied as it is: retried up to the bound, then dead-lettered. */
+/** A message that can never be applied as it is: retried up to the poison bound, then dead-lettered. */
 export class MalformedMessageError extends Error {
   readonly code = 'MALFORMED_MESSAGE';
+  readonly transient = false;
   constructor(message: string) {
     super(message);
     this.name = 'MalformedMessageError';

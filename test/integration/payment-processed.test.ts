@@ -1,7 +1,10 @@
 // The PaymentProcessed consumer on the real broker (the test's RabbitMQ vhost,
 // or the in-process bus): duplicates, amounts that do not match, poison
 // messages and a channel lost before the ack.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryOutcome, Subscription } from '../../src/broker/broker.js';
+import type { RetryPolicy } from '../../src/broker/retry.js';
 import { Queue } from '../../src/broker/topology.js';
 import { OrderHistory } from '../../src/orders/order-history.entity.js';
 import { Order } from '../../src/orders/order.entity.js';
@@ -129,6 +132,28 @@ describe('PaymentProcessed', () => {
     expect(await outboxOf(order.id)).toBe(2);
     expect(await deadLetterIds(t, Queue.PAYMENT_PROCESSED)).not.toContain(second);
   });
+});
+
+describe('payments that fail (the schedule shortened)', () => {
+  // The app's consumer swapped for one with the same handler and quick retries.
+  const QUICK: RetryPolicy = {
+    permanent: { tries: 5, delaysMs: [50, 100, 150, 200] },
+    transient: { delaysMs: [50], budgetMs: 10_000 },
+  };
+  const outcomes: DeliveryOutcome[] = [];
+  let subscription: Subscription | undefined;
+  beforeAll(async () => {
+    await t.app.workers!.subscriptions.get(Queue.PAYMENT_PROCESSED)?.cancel();
+    subscription = await t.app.broker.consume(
+      Queue.PAYMENT_PROCESSED,
+      paymentProcessedHandler(t.app.services.moves, capturingLogger),
+      { prefetch: 10, retry: QUICK, observer: { deliveryFinished: (_queue, outcome) => outcomes.push(outcome) } },
+    );
+  });
+  afterAll(async () => {
+    await subscription?.cancel();
+  });
+  const outcomesOf = (id: string) => outcomes.filter((o) => o.messageId === id);
 
   it('a poison message reaches the DLQ after the retry bound; a good message after it is still processed', async () => {
     const poison = await publishRawPayment(t, Buffer.from('{"id": "not json'));
@@ -144,8 +169,36 @@ describe('PaymentProcessed', () => {
     });
     expect(dead.filter((id) => id === poison)).toHaveLength(1);
     expect(dead.filter((id) => id === unknownOrder)).toHaveLength(1);
+    // Each failed five times, all of them permanent, and was then reported dead-lettered as poison.
+    for (const id of [poison, unknownOrder]) {
+      expect(outcomesOf(id).map((o) => o.kind)).toEqual([
+        'retry-scheduled',
+        'retry-scheduled',
+        'retry-scheduled',
+        'retry-scheduled',
+        'dead-lettered',
+      ]);
+      expect(outcomesOf(id).at(-1)).toMatchObject({ failure: 'permanent', reason: 'poison', attempts: 5 });
+    }
     // Dead-lettered means not applied: the unknown order's payment left no inbox row.
     expect(await processedCount(unknownOrder)).toBe(0);
+  });
+
+  it('a payment that overtakes its order is applied once the order appears, within the grace of its tries', async () => {
+    const early = await placeOrder();
+    const orderId = randomUUID();
+    const id = await publishPayment(t, payment(orderId, early.total));
+    await waitFor('the first try to fail', () => outcomesOf(id).length >= 1);
+    expect(outcomesOf(id)[0]).toMatchObject({ kind: 'retry-scheduled', failure: 'permanent' });
+    // The order becomes visible: a copy of an existing one under the id the payment named.
+    await t.app.orm.em.fork().execute(
+      `insert into orders (id, customer_id, status, currency, total_minor, shipping_address)
+       select ?, customer_id, 'PENDING', currency, total_minor, shipping_address from orders where id = ?`,
+      [orderId, early.id],
+    );
+    await waitFor('the payment applied', async () => (await loadOrder(orderId)).status === 'PAID');
+    expect(outcomesOf(id).at(-1)).toMatchObject({ kind: 'acked' });
+    expect(await deadLetterIds(t, Queue.PAYMENT_PROCESSED)).not.toContain(id);
   });
 });
 
