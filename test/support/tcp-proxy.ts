@@ -5,8 +5,16 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface TcpProxy {
   /** The URL with its host and port replaced by the proxy's. */
   url: string;
+  /** The proxy's own port. */
+  port: number;
   /** Drops every connection and refuses new ones until restore(). */
   cut(): void;
+  /**
+   * A partition: every connection stays open but nothing is forwarded, and
+   * new connections are accepted and never answered, until restore() (which
+   * drops the held connections).
+   */
+  hold(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,13 +23,23 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
   const targetPort = Number(target.port || 5432);
   const sockets = new Set<Socket>();
-  let open = true;
+  const pairs = new Set<[Socket, Socket]>();
+  let mode: 'open' | 'cut' | 'held' = 'open';
   const server: Server = createServer((client) => {
-    if (!open) return client.destroy();
+    if (mode === 'cut') return client.destroy();
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if (mode === 'held') return client.pause();
     const upstream = connect(targetPort, target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    sockets.add(upstream);
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      pairs.delete(pair);
+    });
+    for (const socket of pair) {
       socket.on('error', () => {
         client.destroy();
         upstream.destroy();
@@ -37,12 +55,23 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   url.port = String(address.port);
   return {
     url: url.toString(),
+    port: address.port,
     cut() {
-      open = false;
+      mode = 'cut';
       for (const socket of sockets) socket.destroy();
     },
+    hold() {
+      mode = 'held';
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     restore() {
-      open = true;
+      if (mode === 'held') for (const socket of sockets) socket.destroy();
+      mode = 'open';
     },
     close: () =>
       new Promise<void>((resolve) => {
