@@ -5,10 +5,12 @@ import { Migration20261122000000_initial } from './Migration20261122000000_initi
 import { Migration20261123000000_outbox_lease } from './Migration20261123000000_outbox_lease.js';
 import { Migration20261201000000_change_feed } from './Migration20261201000000_change_feed.js';
 import { Migration20261202000000_notifications } from './Migration20261202000000_notifications.js';
+import { Migration20261203000000_outbox_lease_owner } from './Migration20261203000000_outbox_lease_owner.js';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
   { name: 'Migration20261123000000_outbox_lease', class: Migration20261123000000_outbox_lease },
   { name: 'Migration20261201000000_change_feed', class: Migration20261201000000_change_feed },
   { name: 'Migration20261202000000_notifications', class: Migration20261202000000_notifications },
+  { name: 'Migration20261203000000_outbox_lease_owner', class: Migration20261203000000_outbox_lease_owner },
 ];

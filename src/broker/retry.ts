@@ -104,7 +104,8 @@ function transientWaitBefore(policy: RetryPolicy, n: number): number {
 }
 
 export function errorSummary(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  const raw = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  const code = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return (code ? `${code}: ${message}` : message).slice(0, 500);
 }

@@ -9,7 +9,7 @@ import type { EventEnvelope } from './envelope.js';
  */
 @Entity({ tableName: 'outbox' })
 export class OutboxMessage {
-  [OptionalProps]?: 'createdAt' | 'sentAt' | 'attempts' | 'correlationId' | 'lockedUntil' | 'lastError';
+  [OptionalProps]?: 'createdAt' | 'sentAt' | 'attempts' | 'correlationId' | 'lockedUntil' | 'lockedBy' | 'lastError';
 
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -41,6 +41,10 @@ export class OutboxMessage {
   /** A relay's lease: until then no other relay claims the row (see relay.ts). */
   @Property({ type: 'Date', columnType: 'timestamptz(3)', nullable: true })
   lockedUntil: Date | null = null;
+
+  /** The relay holding the lease. */
+  @Property({ type: 'uuid', nullable: true })
+  lockedBy: string | null = null;
 
   /** Why the last publish failed, for an operator looking at pending rows. */
   @Property({ type: 'text', nullable: true })

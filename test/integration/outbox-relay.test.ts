@@ -1,9 +1,12 @@
 // The outbox relay on the real broker: two relays against one outbox publish
 // every row once and keep each order's events in order; an unroutable
-// message is not marked sent.
+// message is not marked sent; rows confirmed while the database is away are
+// marked as soon as it is back, never published twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange, orderServiceTopology } from '../../src/broker/topology.js';
-import { UnroutableMessageError } from '../../src/broker/broker.js';
+import { UnroutableMessageError, type Broker } from '../../src/broker/broker.js';
+import { ENTITIES } from '../../src/bootstrap/entities.js';
+import { createOrm } from '../../src/db/orm.js';
 import { createLogger } from '../../src/logger.js';
 import { Role } from '../../src/auth/role.js';
 import { OrderStatus } from '../../src/orders/status-machine.js';
@@ -11,7 +14,8 @@ import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { OutboxRelay } from '../../src/outbox/relay.js';
 import { connectBroker, observeOrderEvents } from '../support/events.js';
 import { addProduct, adminClient, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
-import { waitFor } from '../support/wait.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { settle, waitFor } from '../support/wait.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -144,5 +148,65 @@ describe('two relays against one outbox', () => {
       await t.app.orm.em.fork().nativeDelete(OutboxMessage, { id });
       await broker.close();
     }
+  });
+});
+
+describe('a relay whose database goes away between the confirm and the mark', () => {
+  it('marks the confirmed rows as soon as the database is back, publishing none of them twice', async () => {
+    const sku = await addProduct(t, { stock: 100 });
+    const customer = await newCustomer(t);
+    const viewer = { userId: customer.id, role: Role.CUSTOMER, expiresAt: Date.now() + 60_000 };
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const order = await t.app.services.placement.placeOrder(
+        viewer,
+        { items: [{ sku, quantity: 1 }], shippingAddress: `Blip ${i}` },
+        meta,
+      );
+      ids.push(order.id);
+    }
+    const pendingOf = async () => t.app.orm.em.fork().count(OutboxMessage, { aggregateId: { $in: ids }, sentAt: null });
+    expect(await pendingOf()).toBe(6);
+    const events = (await t.app.orm.em.fork().find(OutboxMessage, { aggregateId: { $in: ids } })).map((row) => row.id);
+
+    // The relay reaches the database through a proxy of the test's own; the test reads it directly.
+    const proxy = await startTcpProxy(t.db.url);
+    const orm = await createOrm({ url: proxy.url, poolSize: 2, entities: ENTITIES });
+    const real = await connectBroker(t, orderServiceTopology({ paymentSimulator: false }));
+    const published = new Map<string, number>();
+    // The database goes away the moment the broker confirms the first row of the batch.
+    const broker: Broker = {
+      kind: real.kind,
+      start: (topology) => real.start(topology),
+      consume: (queue, handler, options) => real.consume(queue, handler, options),
+      close: () => real.close(),
+      isConnected: () => real.isConnected(),
+      publish: async (message) => {
+        await real.publish(message);
+        published.set(message.messageId, (published.get(message.messageId) ?? 0) + 1);
+        if (published.size === 1) proxy.cut();
+      },
+    };
+    const relay = new OutboxRelay(orm, broker, silent, { pollIntervalMs: 20 });
+    try {
+      relay.start();
+      await waitFor('the batch to be published', () => events.every((id) => published.get(id) === 1));
+      // Away for longer than a relay's round: the marks fail and the rows stay pending meanwhile.
+      await settle(2500);
+      expect(await pendingOf()).toBe(6);
+      proxy.restore();
+      const back = Date.now();
+      await waitFor('the rows marked sent', async () => (await pendingOf()) === 0, 5000);
+      silent.info({ ms: Date.now() - back }, 'relay: rows marked after the database returned');
+      await settle(300);
+    } finally {
+      await relay.stop();
+      await orm.close(true);
+      await real.close();
+      await proxy.close();
+    }
+    expect(events.map((id) => published.get(id))).toEqual([1, 1, 1, 1, 1, 1]);
+    const rows = await t.app.orm.em.fork().find(OutboxMessage, { id: { $in: events } });
+    expect(rows.every((row) => row.sentAt !== null && row.lockedUntil === null && row.lockedBy === null)).toBe(true);
   });
 });
