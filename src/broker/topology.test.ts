@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterQueueOf, orderServiceTopology, Queue, topicMatches } from './topology.js';
+import { deadLetterQueueOf, orderServiceTopology, Queue, retryQueueOf, topicMatches } from './topology.js';
 
 describe('topic matching', () => {
   it.each([
@@ -30,5 +30,20 @@ describe('the topology', () => {
       Queue.PAYMENT_SIMULATOR,
     );
     expect(deadLetterQueueOf(Queue.AUDIT)).toBe('orders.audit.dlq');
+  });
+});
+
+describe('retry queue names', () => {
+  it('name the wait in the largest whole unit, so an operator reads them at a glance', () => {
+    expect(retryQueueOf(Queue.AUDIT, 1000)).toBe('orders.audit.retry.1s');
+    expect(retryQueueOf(Queue.AUDIT, 30_000)).toBe('orders.audit.retry.30s');
+    expect(retryQueueOf(Queue.AUDIT, 60_000)).toBe('orders.audit.retry.1m');
+    expect(retryQueueOf(Queue.AUDIT, 90_000)).toBe('orders.audit.retry.90s');
+    expect(retryQueueOf(Queue.AUDIT, 250)).toBe('orders.audit.retry.250ms');
+  });
+
+  it('differ for every wait', () => {
+    const waits = [1, 999, 1000, 1001, 59_000, 60_000, 61_000, 120_000];
+    expect(new Set(waits.map((w) => retryQueueOf('q', w))).size).toBe(waits.length);
   });
 });

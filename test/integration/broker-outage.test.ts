@@ -1,11 +1,13 @@
 // RabbitMQ going away and coming back, through a TCP proxy the test owns
 // (the shared broker is never touched): orders keep succeeding while it is
 // unreachable, and every pending event goes out once it returns, with no
-// restart and none twice. Also: the topology as declared on the broker.
+// restart and none twice. Also: the topology as declared on the broker,
+// with the retry queues of each consumer.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from '../../src/broker/topology.js';
+import { DEFAULT_RETRY_POLICY, retryDelaysOf } from '../../src/broker/retry.js';
+import { Queue, retryQueueOf } from '../../src/broker/topology.js';
 import { OrderHistory } from '../../src/orders/order-history.entity.js';
 import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { CancelOrderDocument, CreateOrderDocument } from '../generated/graphql.js';
@@ -37,7 +39,7 @@ describe.runIf(testServices.rabbitmqUrl)('RabbitMQ unreachable, then back', () =
 
   const pending = () => t.app.orm.em.fork().count(OutboxMessage, { sentAt: null });
 
-  it('declares the topology with quorum queues and their dead-letter queues', async () => {
+  it('declares the topology with quorum queues, their dead-letter queues and their retry queues', async () => {
     const vhost = decodeURIComponent(new URL(t.vhost.url as string).pathname.slice(1));
     const { stdout } = await run('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'type', 'durable']);
     const queues = new Map(
@@ -50,7 +52,15 @@ describe.runIf(testServices.rabbitmqUrl)('RabbitMQ unreachable, then back', () =
     for (const name of [Queue.PAYMENT_PROCESSED, Queue.AUDIT]) {
       expect(queues.get(name)).toEqual({ type: 'quorum', durable: 'true' });
       expect(queues.get(`${name}.dlq`)).toEqual({ type: 'quorum', durable: 'true' });
+      // One per wait of the consumers' retry schedule: 1 s up to a minute.
+      for (const delayMs of retryDelaysOf(DEFAULT_RETRY_POLICY)) {
+        expect(queues.get(retryQueueOf(name, delayMs)), `${name} retry after ${delayMs} ms`).toEqual({
+          type: 'quorum',
+          durable: 'true',
+        });
+      }
     }
+    expect(queues.get(`${Queue.AUDIT}.retry.1m`)).toBeDefined();
     const { stdout: bindings } = await run('rabbitmqctl', [
       '-q',
       'list_bindings',
