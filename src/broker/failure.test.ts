@@ -104,6 +104,7 @@ describe('PostgreSQL', () => {
     for (const message of [
       'Connection terminated unexpectedly',
       'Connection terminated due to connection timeout',
+      'select 1 - Connection terminated unexpectedly',
       'timeout exceeded when trying to connect',
       'Client has encountered a connection error and is not queryable',
       'Knex: Timeout acquiring a connection. The pool is probably full.',

@@ -74,7 +74,8 @@ const TRANSIENT_NAMES = new Set([
 
 /** Errors that carry no code, only words: node-postgres and its pool, ioredis, generic pools. */
 const TRANSIENT_MESSAGES = [
-  /^Connection terminated/, // pg: "unexpectedly", "due to connection timeout"
+  // pg: "unexpectedly", "due to connection timeout"; an ORM may put the query in front.
+  /\bConnection terminated\b/,
   /timeout exceeded when trying to connect/i, // pg-pool
   /Timeout acquiring a connection/i, // knex, tarn and friends
   /Client has encountered a connection error and is not queryable/, // pg

@@ -29,6 +29,7 @@ import type { Logger } from '../logger.js';
 import { BrokerUnavailableError, type Broker } from '../broker/broker.js';
 import { errorSummary } from '../broker/retry.js';
 import { Exchange } from '../broker/topology.js';
+import { RelayLeases } from './relay-leases.js';
 import type { EventEnvelope } from './envelope.js';
 
 export interface RelayOptions {
@@ -62,20 +63,15 @@ export interface RelayRound {
 export class OutboxRelay {
   /** Told about every row this relay published (after the confirm), for metrics and the tests. */
   onPublished: ((row: { id: string; aggregateId: string; type: string }) => void) | undefined;
-  private readonly relayId = randomUUID();
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly leaseMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxDatabaseBackoffMs: number;
-  /** Rows this relay holds a lease on: claimed, and not yet marked sent or released. */
-  private readonly held = new Set<string>();
+  private readonly leases: RelayLeases;
   /** Confirmed by the broker, not yet marked sent (the database failed): marked before anything new is claimed. */
   private readonly unmarked = new Set<string>();
   /** Failed to publish, not yet released, with why. */
   private readonly unreleased = new Map<string, string>();
-  private renewTimer: NodeJS.Timeout | null = null;
-  private renewing = false;
   private running: Promise<void> | null = null;
   private stopping = false;
   private wakeUp: (() => void) | null = null;
@@ -89,9 +85,9 @@ export class OutboxRelay {
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
-    this.leaseMs = options.leaseMs ?? 5000;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.maxDatabaseBackoffMs = options.maxDatabaseBackoffMs ?? 1000;
+    this.leases = new RelayLeases(orm, randomUUID(), options.leaseMs ?? 5000, logger);
   }
 
   start(): void {
@@ -114,11 +110,11 @@ export class OutboxRelay {
     await this.writeLeftovers().catch((error: unknown) => {
       // Their leases run out within leaseMs; another relay publishes them again.
       this.logger.warn(
-        { err: errorSummary(error), rows: this.held.size },
+        { err: errorSummary(error), rows: this.leases.size },
         'outbox relay stopped holding unwritten rows',
       );
     });
-    this.stopRenewing();
+    this.leases.stop();
   }
 
   /** One round: write down leftovers, claim, publish, mark. Throws when the database fails. */
@@ -126,7 +122,7 @@ export class OutboxRelay {
     await this.writeLeftovers();
     const rows = await this.claim();
     if (rows.length === 0) return { claimed: 0, published: 0, failed: 0 };
-    this.hold(rows.map((row) => row.id));
+    this.leases.hold(rows.map((row) => row.id));
     const results = await Promise.all(
       rows.map((row) =>
         this.broker
@@ -174,15 +170,18 @@ export class OutboxRelay {
          where id in (${ids.map(() => '?').join(', ')})`,
         ids,
       );
-      for (const id of ids) this.letGo(id, this.unmarked);
+      for (const id of ids) {
+        this.unmarked.delete(id);
+        this.leases.letGo(id);
+      }
     }
     for (const [id, error] of [...this.unreleased]) {
       await em.execute(
         `update outbox set locked_until = null, locked_by = null, last_error = ? where id = ? and locked_by = ? and sent_at is null`,
-        [error, id, this.relayId],
+        [error, id, this.leases.relayId],
       );
       this.unreleased.delete(id);
-      this.letGo(id);
+      this.leases.letGo(id);
     }
   }
 
@@ -202,45 +201,8 @@ export class OutboxRelay {
          for update skip locked
        )
        returning id, seq, aggregate_id, type, envelope, correlation_id`,
-      [this.leaseMs, this.relayId, this.batchSize],
+      [this.leases.leaseMs, this.leases.relayId, this.batchSize],
     );
-  }
-
-  private hold(ids: string[]): void {
-    for (const id of ids) this.held.add(id);
-    if (this.renewTimer) return;
-    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(1, Math.floor(this.leaseMs / 3)));
-    this.renewTimer.unref();
-  }
-
-  private letGo(id: string, from?: Set<string>): void {
-    from?.delete(id);
-    this.held.delete(id);
-    if (this.held.size === 0) this.stopRenewing();
-  }
-
-  private stopRenewing(): void {
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    this.renewTimer = null;
-  }
-
-  /** Keeps our leases alive while we hold the rows (a slow confirm, a database blip before the mark). */
-  private async renewLeases(): Promise<void> {
-    if (this.renewing || this.held.size === 0) return;
-    this.renewing = true;
-    const ids = [...this.held];
-    try {
-      await this.orm.em.fork().execute(
-        `update outbox set locked_until = now() + (? * interval '1 millisecond')
-           where locked_by = ? and sent_at is null and id in (${ids.map(() => '?').join(', ')})`,
-        [this.leaseMs, this.relayId, ...ids],
-      );
-    } catch (error) {
-      // The database is away: the rows are written down (or released by expiry) once it answers.
-      this.logger.debug({ err: errorSummary(error), rows: ids.length }, 'outbox relay could not renew its leases');
-    } finally {
-      this.renewing = false;
-    }
   }
 
   private async loop(): Promise<void> {
