@@ -9,12 +9,14 @@ import { Queue } from '../../src/broker/topology.js';
 import { CreateOrderDocument } from '../generated/graphql.js';
 import { deadLetterIds, publishPayment } from '../support/events.js';
 import { addProduct, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
+import { testServices } from '../support/services.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { settle, waitFor } from '../support/wait.js';
 
 const OUTAGE_MS = 5000;
 
-describe('PostgreSQL away for 5 s while payments arrive', () => {
+// A real PostgreSQL only: the embedded PGlite lives inside the process, with no network to lose.
+describe.runIf(testServices.databaseUrl)('PostgreSQL away for 5 s while payments arrive', () => {
   let t: TestApp;
   let proxy: TcpProxy;
   /** The test's own connection, straight to the database. */
