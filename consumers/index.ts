@@ -8,12 +8,19 @@ import { NotificationIntake } from '../src/notifications/index.js';
 import { notificationsHandler, startNotificationDispatchers } from './notifications.consumer.js';
 import { paymentProcessedHandler } from './payment-processed.consumer.js';
 import { paymentSimulatorHandler } from './payment-simulator.js';
+import { shippingHandler } from './shipping.consumer.js';
+import { shippingSimulatorHandler } from './shipping-simulator.js';
 
 export const CONSUMERS: readonly ConsumerDefinition[] = [
   {
     queue: Queue.PAYMENT_PROCESSED,
     prefetch: 10,
     handler: (core) => paymentProcessedHandler(core.services.moves, core.logger.child({ component: 'events' })),
+  },
+  {
+    queue: Queue.SHIPPING,
+    prefetch: 10,
+    handler: (core) => shippingHandler(core.services.fulfilment, core.logger.child({ component: 'events' })),
   },
   {
     queue: Queue.AUDIT,
@@ -53,6 +60,18 @@ export const CONSUMERS: readonly ConsumerDefinition[] = [
       const logger = core.logger.child({ component: 'payment-simulator' });
       logger.info(options, 'payment simulator on: orders are paid by themselves');
       return paymentSimulatorHandler(core.broker, options, logger);
+    },
+  },
+  {
+    // The development stand-in for the shipping service (SHIPPING_SIMULATOR).
+    queue: Queue.SHIPPING_SIMULATOR,
+    prefetch: 50,
+    enabled: (config) => config.shippingSimulator,
+    handler: (core) => {
+      const options = { delayMs: core.config.shippingSimulatorDelayMs };
+      const logger = core.logger.child({ component: 'shipping-simulator' });
+      logger.info(options, 'shipping simulator on: paid orders ship and arrive by themselves');
+      return shippingSimulatorHandler(core.broker, options, logger);
     },
   },
 ];

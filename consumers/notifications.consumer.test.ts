@@ -180,6 +180,8 @@ describe('the notifications consumer', () => {
     const shipped = envelope('order.shipment_created', {
       orderId: order.id,
       customerId: customer.id,
+      fromStatus: 'PAID',
+      toStatus: 'SHIPPED',
       shipmentId: 'SHP-1001',
       lines: [{ sku, quantity: 2 }],
       carrier: 'DHL',
@@ -190,7 +192,10 @@ describe('the notifications consumer', () => {
     const delivered = envelope('order.shipment_delivered', {
       orderId: order.id,
       customerId: customer.id,
+      fromStatus: 'SHIPPED',
+      toStatus: 'DELIVERED',
       shipmentId: 'SHP-1001',
+      lines: [{ sku, quantity: 2 }],
       version: 4,
       actor: 'system:shipping',
     });

@@ -35,6 +35,17 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://x/y', PAYMENT_SIMULATOR: 'true' }).paymentSimulator).toBe(true);
   });
 
+  it('runs the shipping simulator on the embedded defaults only, unless told, after 3s by default', () => {
+    expect(loadConfig({}).shippingSimulator).toBe(true);
+    expect(loadConfig({}).shippingSimulatorDelayMs).toBe(3000);
+    expect(loadConfig({ RABBITMQ_URL: 'amqp://localhost' }).shippingSimulator).toBe(false);
+    expect(loadConfig({ RABBITMQ_URL: 'amqp://x', SHIPPING_SIMULATOR: 'true' }).shippingSimulator).toBe(true);
+    expect(loadConfig({ SHIPPING_SIMULATOR: 'false' }).shippingSimulator).toBe(false);
+    expect(loadConfig({ SHIPPING_SIMULATOR_DELAY: '250ms' }).shippingSimulatorDelayMs).toBe(250);
+    expect(errorOf({ SHIPPING_SIMULATOR: 'maybe' }).variable).toBe('SHIPPING_SIMULATOR');
+    expect(errorOf({ SHIPPING_SIMULATOR_DELAY: 'soon' }).variable).toBe('SHIPPING_SIMULATOR_DELAY');
+  });
+
   it('turns introspection and the playground off in production unless asked', () => {
     const secret = 'x'.repeat(40);
     const prod = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret });

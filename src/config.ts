@@ -52,6 +52,10 @@ export interface Config {
   paymentSimulatorDelayMs: number;
   /** Share of simulated payments that fail, 0..1. */
   paymentSimulatorFailureRate: number;
+  /** Ship paid orders and deliver the shipments by themselves (the development stand-in for a shipping service). */
+  shippingSimulator: boolean;
+  /** How long the shipping simulator waits before each shipment and each delivery. */
+  shippingSimulatorDelayMs: number;
   admin: { email: string; password: string } | undefined;
   orderCacheTtlSeconds: number;
   live: {
@@ -251,6 +255,11 @@ export function loadConfig(env: Env = process.env): Config {
       parseDurationSeconds('PAYMENT_SIMULATOR_DELAY', env.PAYMENT_SIMULATOR_DELAY || '2s', { allowZero: true }) * 1000,
     ),
     paymentSimulatorFailureRate: parseFraction('PAYMENT_SIMULATOR_FAILURE_RATE', env.PAYMENT_SIMULATOR_FAILURE_RATE, 0),
+    shippingSimulator: parseBoolean('SHIPPING_SIMULATOR', env.SHIPPING_SIMULATOR, embeddedDefaults),
+    shippingSimulatorDelayMs: Math.round(
+      parseDurationSeconds('SHIPPING_SIMULATOR_DELAY', env.SHIPPING_SIMULATOR_DELAY || '3s', { allowZero: true }) *
+        1000,
+    ),
     admin,
     orderCacheTtlSeconds: parseInteger('ORDER_CACHE_TTL', env.ORDER_CACHE_TTL, 300, 1, 86_400),
     live: {

@@ -21,6 +21,7 @@ import {
   AuditTrail,
   ChangeFeed,
   CommittedEvents,
+  OrderFulfilment,
   OrderMoves,
   OrderPlacement,
   loadOrderSnapshot,
@@ -36,6 +37,8 @@ export interface DomainServices {
   inventory: InventoryService;
   placement: OrderPlacement;
   moves: OrderMoves;
+  /** Shipments, deliveries and cancelled lines (SPEC section 10). */
+  fulfilment: OrderFulfilment;
   reads: OrderReads;
   audit: AuditTrail;
   /** The change feed live subscribers are served from. */
@@ -126,7 +129,12 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
     });
 
     const broker = createBroker(config.rabbitmqUrl, logger, `order-service ${role}`);
-    await broker.start(orderServiceTopology({ paymentSimulator: runsWorkers && config.paymentSimulator }));
+    await broker.start(
+      orderServiceTopology({
+        paymentSimulator: runsWorkers && config.paymentSimulator,
+        shippingSimulator: runsWorkers && config.shippingSimulator,
+      }),
+    );
     shutdown.add('connections', 'broker', () => broker.close());
     readiness.register({
       name: 'broker',
@@ -151,6 +159,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       inventory,
       placement: new OrderPlacement(orm, inventory, committed),
       moves: new OrderMoves(orm, inventory, committed),
+      fulfilment: new OrderFulfilment(orm, inventory, committed),
       reads: new OrderReads(orm, orderCache),
       audit: new AuditTrail(orm),
       feed: new ChangeFeed(orm),

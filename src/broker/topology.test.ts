@@ -20,15 +20,20 @@ describe('topic matching', () => {
 });
 
 describe('the topology', () => {
-  it('has the queues of the spec, and the simulator queue only where the simulator runs', () => {
+  it('has the queues of the spec, and the simulator queues only where the simulators run', () => {
     expect(orderServiceTopology({ paymentSimulator: false }).queues.map((q) => q.name)).toEqual([
       Queue.PAYMENT_PROCESSED,
       Queue.AUDIT,
       Queue.NOTIFICATIONS,
+      Queue.SHIPPING,
     ]);
     expect(orderServiceTopology({ paymentSimulator: true }).queues.map((q) => q.name)).toContain(
       Queue.PAYMENT_SIMULATOR,
     );
+    expect(
+      orderServiceTopology({ paymentSimulator: false, shippingSimulator: true }).queues.map((q) => q.name),
+    ).toEqual([Queue.PAYMENT_PROCESSED, Queue.AUDIT, Queue.NOTIFICATIONS, Queue.SHIPPING, Queue.SHIPPING_SIMULATOR]);
+    expect(orderServiceTopology({ paymentSimulator: false }).exchanges).toContain('shipping');
     expect(deadLetterQueueOf(Queue.AUDIT)).toBe('orders.audit.dlq');
   });
 });

@@ -1,11 +1,13 @@
-// The exchanges and queues of SPEC section 4 as data, declared the same way
-// by both broker implementations. Every queue dead-letters to `orders.dlx`
-// with its own name as routing key, into `<queue>.dlq`; on RabbitMQ each
-// consumer also declares the retry queues of its retry policy (retryQueueOf).
+// The exchanges and queues of SPEC sections 4 and 10 as data, declared the
+// same way by both broker implementations. Every queue dead-letters to
+// `orders.dlx` with its own name as routing key, into `<queue>.dlq`; on
+// RabbitMQ each consumer also declares the retry queues of its retry policy
+// (retryQueueOf).
 
 export const Exchange = {
   ORDERS: 'orders',
   PAYMENTS: 'payments',
+  SHIPPING: 'shipping',
   DEAD_LETTERS: 'orders.dlx',
 } as const;
 
@@ -13,15 +15,23 @@ export const RoutingKey = {
   ORDER_CREATED: 'order.created',
   ORDER_STATUS_CHANGED: 'order.status_changed',
   ORDER_CANCELLED: 'order.cancelled',
+  ORDER_SHIPMENT_CREATED: 'order.shipment_created',
+  ORDER_SHIPMENT_DELIVERED: 'order.shipment_delivered',
+  ORDER_LINES_CANCELLED: 'order.lines_cancelled',
   PAYMENT_PROCESSED: 'payment.processed',
+  SHIPMENT_SHIPPED: 'shipment.shipped',
+  SHIPMENT_DELIVERED: 'shipment.delivered',
 } as const;
 
 export const Queue = {
   PAYMENT_PROCESSED: 'orders.payment-processed',
   AUDIT: 'orders.audit',
   NOTIFICATIONS: 'orders.notifications',
+  SHIPPING: 'orders.shipping',
   /** The development payment simulator's own queue; declared only where the simulator runs. */
   PAYMENT_SIMULATOR: 'payments.simulator',
+  /** The development shipping simulator's own queue; declared only where the simulator runs. */
+  SHIPPING_SIMULATOR: 'shipping.simulator',
 } as const;
 
 export interface Binding {
@@ -48,6 +58,7 @@ export const ORDER_SERVICE_QUEUES: QueueSpec[] = [
   },
   { name: Queue.AUDIT, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] },
   { name: Queue.NOTIFICATIONS, bindings: [{ exchange: Exchange.ORDERS, routingKey: 'order.#' }] },
+  { name: Queue.SHIPPING, bindings: [{ exchange: Exchange.SHIPPING, routingKey: 'shipment.#' }] },
 ];
 
 export const PAYMENT_SIMULATOR_QUEUE: QueueSpec = {
@@ -55,10 +66,23 @@ export const PAYMENT_SIMULATOR_QUEUE: QueueSpec = {
   bindings: [{ exchange: Exchange.ORDERS, routingKey: RoutingKey.ORDER_CREATED }],
 };
 
-export function orderServiceTopology(options: { paymentSimulator: boolean }): Topology {
+/** Paid orders to ship, and its own shipments to deliver. */
+export const SHIPPING_SIMULATOR_QUEUE: QueueSpec = {
+  name: Queue.SHIPPING_SIMULATOR,
+  bindings: [
+    { exchange: Exchange.ORDERS, routingKey: RoutingKey.ORDER_STATUS_CHANGED },
+    { exchange: Exchange.ORDERS, routingKey: RoutingKey.ORDER_SHIPMENT_CREATED },
+  ],
+};
+
+export function orderServiceTopology(options: { paymentSimulator: boolean; shippingSimulator?: boolean }): Topology {
   return {
-    exchanges: [Exchange.ORDERS, Exchange.PAYMENTS, Exchange.DEAD_LETTERS],
-    queues: options.paymentSimulator ? [...ORDER_SERVICE_QUEUES, PAYMENT_SIMULATOR_QUEUE] : ORDER_SERVICE_QUEUES,
+    exchanges: [Exchange.ORDERS, Exchange.PAYMENTS, Exchange.SHIPPING, Exchange.DEAD_LETTERS],
+    queues: [
+      ...ORDER_SERVICE_QUEUES,
+      ...(options.paymentSimulator ? [PAYMENT_SIMULATOR_QUEUE] : []),
+      ...(options.shippingSimulator ? [SHIPPING_SIMULATOR_QUEUE] : []),
+    ],
   };
 }
 

@@ -11,11 +11,13 @@ const snapshot = (id: string, version = 1): OrderSnapshot => ({
   status: 'PENDING' as OrderSnapshot['status'],
   currency: 'EUR',
   totalMinor: 1000,
+  refundDueMinor: 0,
   shippingAddress: 'x',
   version,
   createdAt: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),
   items: [],
+  shipments: [],
 });
 
 function deferred<T>() {

@@ -11,7 +11,14 @@ import type { LiveFanOut } from '../live/fan-out.js';
 import type { LiveConnection } from '../live/subscription.js';
 import type { NotificationService, WebhookEndpointService } from '../notifications/index.js';
 import type { Logger } from '../logger.js';
-import type { ChangeFeed, OrderHistory, OrderMoves, OrderPlacement, OrderReads } from '../orders/index.js';
+import type {
+  ChangeFeed,
+  OrderFulfilment,
+  OrderHistory,
+  OrderMoves,
+  OrderPlacement,
+  OrderReads,
+} from '../orders/index.js';
 
 /** What the resolvers may call. */
 export interface Services {
@@ -20,6 +27,7 @@ export interface Services {
   catalog: CatalogService;
   placement: OrderPlacement;
   moves: OrderMoves;
+  fulfilment: OrderFulfilment;
   reads: OrderReads;
   feed: ChangeFeed;
   live: LiveFanOut;

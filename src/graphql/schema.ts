@@ -6,12 +6,12 @@ import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/index.js';
 import { rateLimitMiddleware } from './rate-limit-middleware.js';
 import { CatalogResolver } from '../catalog/index.js';
-import { OrderResolver } from '../orders/index.js';
+import { OrderFulfilmentResolver, OrderResolver } from '../orders/index.js';
 import { NotificationResolver } from '../notifications/index.js';
 
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, CatalogResolver, OrderResolver, NotificationResolver],
+    resolvers: [AuthResolver, CatalogResolver, OrderResolver, OrderFulfilmentResolver, NotificationResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input rules live in the services (one place for every transport).
     validate: false,

@@ -24,6 +24,15 @@ function event(type: string, data: Record<string, unknown>): NotifiableEvent {
 }
 
 const total = { minorUnits: 4000, currencyCode: 'EUR' };
+/** What every event of a change carries. */
+const change = (fromStatus: string, toStatus: string, version: number) => ({
+  orderId: ORDER_ID,
+  customerId: CUSTOMER,
+  fromStatus,
+  toStatus,
+  version,
+  actor: 'system:shipping',
+});
 const move = (fromStatus: string, toStatus: string, extra: Record<string, unknown> = {}) =>
   event(toStatus === 'CANCELLED' ? 'order.cancelled' : 'order.status_changed', {
     orderId: ORDER_ID,
@@ -58,7 +67,7 @@ describe('messageFor', () => {
     expect(message?.email.html).not.toContain('<script>');
   });
 
-  it('paid, payment failed (with the reason), shipped and delivered from status moves', () => {
+  it('paid and payment failed (with the reason) from status moves', () => {
     expect(messageFor(move('PENDING', 'PAID'), order)).toMatchObject({
       kind: 'ORDER_PAID',
       body: 'We received your payment of €40.00 for order 0B9F8C1E.',
@@ -68,15 +77,13 @@ describe('messageFor', () => {
     expect(failed?.body).toContain('failed: Card <declined>');
     expect(failed?.email.text).toContain('Reason: Card <declined>');
     expect(failed?.email.html).toContain('Card &lt;declined&gt;');
-    expect(messageFor(move('PAID', 'SHIPPED'), order)?.kind).toBe('ORDER_SHIPPED');
-    expect(messageFor(move('SHIPPED', 'DELIVERED'), order)?.kind).toBe('ORDER_DELIVERED');
   });
 
-  it('a status move that is no news to the customer tells nothing', () => {
-    // PARTIALLY_SHIPPED arrives with fulfilment (SPEC section 10); the shipment events tell that news.
-    const partly = move('PAID', 'SHIPPED');
-    (partly.envelope.data as { toStatus: string }).toStatus = 'PARTIALLY_SHIPPED';
-    expect(messageFor(partly, order)).toBeNull();
+  it('a move to PARTIALLY_SHIPPED, SHIPPED or DELIVERED tells nothing: its shipment event tells it, once', () => {
+    expect(messageFor(move('PAID', 'PARTIALLY_SHIPPED'), order)).toBeNull();
+    expect(messageFor(move('PAID', 'SHIPPED'), order)).toBeNull();
+    expect(messageFor(move('PARTIALLY_SHIPPED', 'SHIPPED'), order)).toBeNull();
+    expect(messageFor(move('SHIPPED', 'DELIVERED'), order)).toBeNull();
   });
 
   it('cancelled: the refund due is the total of a paid order, nothing for an unpaid one, or what the event says', () => {
@@ -99,13 +106,11 @@ describe('messageFor', () => {
   it('shipped from a shipment: its lines by name, carrier and tracking number', () => {
     const shipped = messageFor(
       event('order.shipment_created', {
-        orderId: ORDER_ID,
+        ...change('PAID', 'PARTIALLY_SHIPPED', 3),
         shipmentId: 'SHP-9',
         lines: [{ sku: 'CAP', quantity: 1 }],
         carrier: 'UPS',
         trackingNumber: '1Z999',
-        version: 3,
-        actor: 'system:shipping',
       }),
       order,
     );
@@ -115,32 +120,57 @@ describe('messageFor', () => {
     expect(shipped?.body).toBe('Items of your order 0B9F8C1E are on their way with UPS (tracking number 1Z999).');
   });
 
-  it('delivered from a shipment, and lines cancelled with their refund', () => {
-    const delivered = messageFor(
-      event('order.shipment_delivered', { orderId: ORDER_ID, shipmentId: 'SHP-9', version: 4, actor: 'x' }),
-      order,
-    );
-    expect(delivered?.kind).toBe('ORDER_DELIVERED');
-    const cancelled = messageFor(
-      event('order.lines_cancelled', {
-        orderId: ORDER_ID,
-        lines: [{ sku: 'MUG', quantity: 1 }],
-        refundDue: { minorUnits: 1250, currencyCode: 'EUR' },
-        version: 3,
-        actor: CUSTOMER,
-      }),
-      order,
-    );
-    expect(cancelled?.kind).toBe('ITEMS_CANCELLED');
-    expect(cancelled?.body).toContain('A refund of €12.50 is due to you.');
+  it('delivered from a shipment: one shipment, or the whole order with the last one', () => {
+    const delivered = (toStatus: string) =>
+      messageFor(
+        event('order.shipment_delivered', {
+          ...change('SHIPPED', toStatus, 4),
+          shipmentId: 'SHP-9',
+          lines: [{ sku: 'CAP', quantity: 1 }],
+        }),
+        order,
+      );
+    const one = delivered('SHIPPED');
+    expect(one?.kind).toBe('ORDER_DELIVERED');
+    expect(one?.body).toBe('A shipment of your order 0B9F8C1E has been delivered.');
+    expect(one?.email.text).toContain('1 × Cap & "hat"');
+    expect(delivered('DELIVERED')?.body).toBe('Your order 0B9F8C1E has been delivered.');
+  });
+
+  const linesCancelled = (fromStatus: string, toStatus: string, refund: number) =>
+    event('order.lines_cancelled', {
+      ...change(fromStatus, toStatus, 3),
+      lines: [{ sku: 'MUG', quantity: 1 }],
+      refund: { minorUnits: refund, currencyCode: 'EUR' },
+      total: total,
+      refundDue: { minorUnits: refund + 500, currencyCode: 'EUR' },
+      reason: 'Out of <glaze>',
+    });
+
+  it('lines cancelled: the refund this cancellation adds, or nothing owed on an unpaid order', () => {
+    const paid = messageFor(linesCancelled('PAID', 'PAID', 1250), order);
+    expect(paid?.kind).toBe('ITEMS_CANCELLED');
+    expect(paid?.body).toContain('A refund of €12.50 is due to you.');
+    expect(paid?.email.text).toContain('1 × Mug <script>alert(1)</script>');
+    expect(paid?.email.text).toContain('Reason: Out of <glaze>');
+    expect(paid?.email.html).toContain('Out of &lt;glaze&gt;');
+    const unpaid = messageFor(linesCancelled('PENDING', 'PENDING', 0), order);
+    expect(unpaid?.body).toContain('Nothing was charged for them, so nothing is owed.');
+  });
+
+  it('the last lines cancelled tell nothing: the order.cancelled of the same change does', () => {
+    expect(messageFor(linesCancelled('PAID', 'CANCELLED', 1250), order)).toBeNull();
   });
 
   it('refuses an event type it does not know, and a fulfilment event without its fields', () => {
     expect(() => event('order.exploded', { orderId: ORDER_ID, actor: 'x' })).toThrow(/Unexpected envelope.type/);
-    expect(() => event('order.shipment_created', { orderId: ORDER_ID, actor: 'x', lines: [] })).toThrow(/shipmentId/);
+    expect(() => event('order.shipment_created', { ...change('PAID', 'SHIPPED', 3), lines: [] })).toThrow(/shipmentId/);
     expect(() =>
-      event('order.shipment_created', { orderId: ORDER_ID, actor: 'x', shipmentId: 's', lines: [{ sku: 1 }] }),
+      event('order.shipment_created', { ...change('PAID', 'SHIPPED', 3), shipmentId: 's', lines: [{ sku: 1 }] }),
     ).toThrow(/lines/);
+    expect(() => event('order.lines_cancelled', { ...change('PAID', 'SHIPPED', 3), toStatus: 'LOST' })).toThrow(
+      /toStatus/,
+    );
   });
 });
 

@@ -5,8 +5,8 @@
 import escapeHtml from 'escape-html';
 import { currencyExponent, formatMinorUnits } from '../money.js';
 import { UnreachableCaseError } from '../errors.js';
-import { OrderEventType, OrderStatus } from '../orders/index.js';
-import { FulfilmentEventType, type LineData, type NotifiableEvent } from './order-event-feed.js';
+import { OrderEventType, OrderStatus, type LineData } from '../orders/index.js';
+import type { NotifiableEvent } from './order-event-feed.js';
 
 export const NotificationKind = {
   ORDER_PLACED: 'ORDER_PLACED',
@@ -124,26 +124,15 @@ export function messageFor(event: NotifiableEvent, order: OrderFacts): CustomerM
             ],
           );
         }
-        // Until fulfilment publishes shipment events (which carry the tracking), the status move is the
-        // only news of shipping. Once it does, these two cases return null: the shipment events tell it.
-        case OrderStatus.SHIPPED:
-          return compose(NotificationKind.ORDER_SHIPPED, `Order ${ref} shipped`, `Your order ${ref} is on its way.`, [
-            { kind: 'paragraph', text: `Your order ${ref} is on its way.` },
-          ]);
-        case OrderStatus.DELIVERED:
-          return compose(
-            NotificationKind.ORDER_DELIVERED,
-            `Order ${ref} delivered`,
-            `Your order ${ref} has been delivered.`,
-            [{ kind: 'paragraph', text: `Your order ${ref} has been delivered. We hope you enjoy it.` }],
-          );
+        // PARTIALLY_SHIPPED, SHIPPED and DELIVERED always come with the shipment event that caused them
+        // (order.shipment_created, order.shipment_delivered), which tells it with the carrier and tracking.
         default:
           return null;
       }
     }
     case OrderEventType.CANCELLED: {
       const data = event.envelope.data;
-      // Fulfilment puts what is owed in the event; before it, a paid order is owed its whole total.
+      // What is owed is in the event; one written before fulfilment existed owes a paid order its total.
       const refund = data.refundDue?.minorUnits ?? (data.fromStatus === OrderStatus.PAID ? order.totalMinor : 0);
       const refundText =
         refund > 0 ? `A refund of ${money(refund)} is due to you.` : 'Nothing was charged, so nothing is owed.';
@@ -164,7 +153,7 @@ export function messageFor(event: NotifiableEvent, order: OrderFacts): CustomerM
         ],
       );
     }
-    case FulfilmentEventType.SHIPMENT_CREATED: {
+    case OrderEventType.SHIPMENT_CREATED: {
       const data = event.envelope.data;
       const tracking = [
         { label: 'Carrier', value: data.carrier ?? 'not given' },
@@ -183,19 +172,25 @@ export function messageFor(event: NotifiableEvent, order: OrderFacts): CustomerM
         ],
       );
     }
-    case FulfilmentEventType.SHIPMENT_DELIVERED:
-      return compose(
-        NotificationKind.ORDER_DELIVERED,
-        `Order ${ref} delivered`,
-        `A shipment of your order ${ref} has been delivered.`,
-        [
-          { kind: 'paragraph', text: `A shipment of your order ${ref} has been delivered.` },
-          { kind: 'fields', rows: [{ label: 'Shipment', value: event.envelope.data.shipmentId }] },
-        ],
-      );
-    case FulfilmentEventType.LINES_CANCELLED: {
+    case OrderEventType.SHIPMENT_DELIVERED: {
       const data = event.envelope.data;
-      const refund = data.refundDue?.minorUnits ?? 0;
+      // The last delivery completes the order (it moved to DELIVERED in the same change).
+      const all = data.toStatus === OrderStatus.DELIVERED;
+      const news = all
+        ? `Your order ${ref} has been delivered.`
+        : `A shipment of your order ${ref} has been delivered.`;
+      return compose(NotificationKind.ORDER_DELIVERED, `Order ${ref} delivered`, news, [
+        { kind: 'paragraph', text: all ? `${news} The last items have arrived:` : `${news} These items have arrived:` },
+        { kind: 'lines', rows: lineRows(data.lines, order), total: null },
+        { kind: 'fields', rows: [{ label: 'Shipment', value: data.shipmentId }] },
+        ...(all ? [{ kind: 'paragraph' as const, text: 'We hope you enjoy it.' }] : []),
+      ]);
+    }
+    case OrderEventType.LINES_CANCELLED: {
+      const data = event.envelope.data;
+      // The last units cancelled cancel the order: order.cancelled, in the same change, tells it with the refund.
+      if (data.toStatus === OrderStatus.CANCELLED) return null;
+      const refund = data.refund.minorUnits;
       const refundText =
         refund > 0
           ? `A refund of ${money(refund)} is due to you.`

@@ -17,7 +17,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm.js';
 import { BadInputError } from '../errors.js';
-import type { AnyOrderEvent } from './order-events.js';
+import type { AnyOrderEvent, OrderEventFacts } from './order-events.js';
 import type { OrderStatus } from './status-machine.js';
 
 /** A place in the feed. Both parts are unsigned 64-bit integers, kept as decimal strings. */
@@ -110,21 +110,28 @@ function changeOf(row: ChangeRow): OrderChange {
   };
 }
 
-/** Writes the feed rows of `events` (every one but an order's creation) in the caller's transaction. */
+/**
+ * Writes the feed rows of `events` in the caller's transaction: one per
+ * change, i.e. per version of an order (the events of one change share its
+ * version and its from and to status), none for an order's creation. The row
+ * is the change's last event: when the status moved, the status event, so a
+ * change and its status move in the history have the same instant.
+ */
 export async function recordChanges(tx: EntityManager, events: readonly AnyOrderEvent[]): Promise<void> {
-  const rows = events
-    .map((event) => event.facts())
-    .filter((facts) => facts.fromStatus !== null)
-    .map((facts) => ({
-      event_id: facts.eventId,
-      order_id: facts.orderId,
-      customer_id: facts.customerId,
-      version: facts.version,
-      from_status: facts.fromStatus,
-      to_status: facts.toStatus,
-      actor: facts.actor,
-      changed_at: facts.occurredAt.toISOString(),
-    }));
+  const lastOfChange = new Map<string, OrderEventFacts>();
+  for (const facts of events.map((event) => event.facts())) {
+    if (facts.fromStatus !== null) lastOfChange.set(`${facts.orderId}:${facts.version}`, facts);
+  }
+  const rows = [...lastOfChange.values()].map((facts) => ({
+    event_id: facts.eventId,
+    order_id: facts.orderId,
+    customer_id: facts.customerId,
+    version: facts.version,
+    from_status: facts.fromStatus,
+    to_status: facts.toStatus,
+    actor: facts.actor,
+    changed_at: facts.occurredAt.toISOString(),
+  }));
   if (rows.length === 0) return;
   await tx.execute(
     `insert into order_changes (event_id, order_id, customer_id, version, from_status, to_status, actor, changed_at)

@@ -101,3 +101,43 @@ export function decodeCursor(value: string): Cursor {
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== iso) throw invalid();
   return { createdAt, id };
 }
+
+/** Lines of a shipment or a cancellation: each sku once, 1..MAX_QUANTITY units. */
+export function parseLines(lines: readonly { sku: string; quantity: number }[], field = 'lines'): OrderItemRequest[] {
+  if (lines.length === 0) throw new BadInputError('Name at least one line', field);
+  if (lines.length > MAX_ITEMS_PER_ORDER) {
+    throw new BadInputError(`At most ${MAX_ITEMS_PER_ORDER} lines`, field);
+  }
+  const seen = new Set<string>();
+  return lines.map((line, i) => {
+    const sku = line.sku.trim();
+    if (sku.length === 0 || sku.length > 64 || /\p{Cc}/u.test(sku)) {
+      throw new BadInputError('sku must be 1 to 64 printable characters', `${field}.${i}.sku`);
+    }
+    if (seen.has(sku)) {
+      throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `${field}.${i}.sku`);
+    }
+    seen.add(sku);
+    if (!Number.isInteger(line.quantity) || line.quantity < MIN_QUANTITY || line.quantity > MAX_QUANTITY) {
+      throw new BadInputError(`quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`, `${field}.${i}.quantity`);
+    }
+    return { sku, quantity: line.quantity };
+  });
+}
+
+/** Optional short text (a carrier, a tracking number): trimmed, printable, null when empty. */
+export function parseOptionalText(value: string | null | undefined, field: string, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.trim();
+  if (/\p{Cc}/u.test(trimmed)) throw new BadInputError(`${field} must not contain control characters`, field);
+  if (trimmed.length > max) throw new BadInputError(`${field} must be at most ${max} characters`, field);
+  return trimmed.length === 0 ? null : trimmed;
+}
+
+/** A shipment's id: a UUID for those staff record, the shipping service's own for the rest. */
+export function parseShipmentId(value: string, max: number): string {
+  if (value.length === 0 || value.length > max || /\p{Cc}/u.test(value)) {
+    throw new BadInputError(`shipmentId must be 1 to ${max} printable characters`, 'shipmentId');
+  }
+  return value;
+}

@@ -5,13 +5,14 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../auth/index.js';
 import type { OrderCache } from '../cache/order-cache.js';
 import type { Orm } from '../db/orm.js';
+import { Shipment } from '../fulfilment/index.js';
 import { ForbiddenError } from '../errors.js';
 import { parsePageSize, type Page } from '../pagination.js';
 import { Role } from '../auth/index.js';
 import { requireVisible } from './order-access.js';
 import { OrderHistory } from './order-history.entity.js';
 import { decodeCursor, encodeCursor, parseUuid } from './order-input.js';
-import { snapshotOf, type OrderSnapshot } from './order-snapshot.js';
+import { isCurrentSnapshot, snapshotOf, type OrderSnapshot } from './order-snapshot.js';
 import { Order } from './order.entity.js';
 import type { OrderStatus } from './status-machine.js';
 
@@ -24,8 +25,10 @@ export interface OrderFilter {
 
 /** The order as stored now, or null; what the cache loads on a miss. Not authorized: callers are. */
 export async function loadOrderSnapshot(orm: Orm, orderId: string): Promise<OrderSnapshot | null> {
-  const order = await orm.em.fork().findOne(Order, { id: orderId }, { populate: ['items'] });
-  return order ? snapshotOf(order) : null;
+  const em = orm.em.fork();
+  const order = await em.findOne(Order, { id: orderId }, { populate: ['items'] });
+  if (!order) return null;
+  return snapshotOf(order, await em.find(Shipment, { orderId }, { orderBy: { shippedAt: 'asc', id: 'asc' } }));
 }
 
 export class OrderReads {
@@ -42,7 +45,7 @@ export class OrderReads {
   ) {}
 
   async order(viewer: Viewer, id: string): Promise<OrderSnapshot> {
-    return requireVisible(viewer, await this.cache.get(parseUuid(id, 'id')));
+    return requireVisible(viewer, await this.current(await this.cache.get(parseUuid(id, 'id'))));
   }
 
   /** The order a change is about, as it is now, for a subscriber told about the change. */
@@ -54,7 +57,11 @@ export class OrderReads {
       // A failed load is not kept: the next subscriber tries again.
       loading.catch(() => this.loadsByChange.delete(change));
     }
-    return requireVisible(viewer, await loading);
+    return requireVisible(viewer, await this.current(await loading));
+  }
+
+  private async current(snapshot: OrderSnapshot | null): Promise<OrderSnapshot | null> {
+    return !snapshot || isCurrentSnapshot(snapshot) ? snapshot : loadOrderSnapshot(this.orm, snapshot.id);
   }
 
   async listOrders(
@@ -62,7 +69,7 @@ export class OrderReads {
     filter: OrderFilter,
     firstArg: number | null | undefined,
     after: string | null | undefined,
-  ): Promise<Page<Order>> {
+  ): Promise<Page<OrderSnapshot>> {
     const first = parsePageSize(firstArg);
     const where: FilterQuery<Order> & Record<string, unknown> = {};
     if (viewer.role === Role.ADMIN) {
@@ -94,8 +101,24 @@ export class OrderReads {
       em.find(Order, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1, populate: ['items'] }),
       em.fork().count(Order, where),
     ]);
-    const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(node), node }));
+    const page = rows.slice(0, first);
+    const shipments = await this.shipmentsOf(page.map((order) => order.id));
+    const edges = page.map((order) => ({
+      cursor: encodeCursor(order),
+      node: snapshotOf(order, shipments.get(order.id) ?? []),
+    }));
     return { edges, hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null, totalCount };
+  }
+
+  /** The shipments of many orders in one query, each order's oldest first. */
+  private async shipmentsOf(orderIds: readonly string[]): Promise<Map<string, Shipment[]>> {
+    const byOrder = new Map<string, Shipment[]>();
+    if (orderIds.length === 0) return byOrder;
+    const rows = await this.orm.em
+      .fork()
+      .find(Shipment, { orderId: { $in: [...orderIds] } }, { orderBy: { shippedAt: 'asc', id: 'asc' } });
+    for (const row of rows) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
+    return byOrder;
   }
 
   /** History of many orders at once (oldest first), for the per-request loader. */

@@ -6,7 +6,7 @@ import { OrderStatus } from './status-machine.js';
 
 @Entity({ tableName: 'orders' })
 export class Order {
-  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'version' | 'status' | 'idempotencyKey';
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | 'version' | 'status' | 'idempotencyKey' | 'refundDueMinor';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -23,8 +23,13 @@ export class Order {
   @Property({ type: 'string', columnType: 'char(3)' })
   currency!: string;
 
+  /** What the customer pays: unpaid, it drops when units are cancelled; once paid, it stays what was charged. */
   @Property({ type: 'integer' })
   totalMinor!: number;
+
+  /** What is owed back to the customer for units cancelled after payment. */
+  @Property({ type: 'integer' })
+  refundDueMinor: number = 0;
 
   @Property({ type: 'text' })
   shippingAddress!: string;
@@ -44,8 +49,11 @@ export class Order {
   updatedAt: Date = new Date();
 }
 
+/** A line as ordered (sku, price and quantity copied from the catalogue), and what became of its units. */
 @Entity({ tableName: 'order_items' })
 export class OrderItem {
+  [OptionalProps]?: 'quantityShipped' | 'quantityDelivered' | 'quantityCancelled';
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
@@ -67,6 +75,18 @@ export class OrderItem {
   @Property({ type: 'integer' })
   unitPriceMinor!: number;
 
+  /** quantity × unit price, as ordered; cancelled units stay counted here. */
   @Property({ type: 'integer' })
   lineTotalMinor!: number;
+
+  @Property({ type: 'integer' })
+  quantityShipped: number = 0;
+
+  /** Units of delivered shipments; never more than shipped. */
+  @Property({ type: 'integer' })
+  quantityDelivered: number = 0;
+
+  /** Never more than quantity − quantityShipped: only units not shipped are cancelled. */
+  @Property({ type: 'integer' })
+  quantityCancelled: number = 0;
 }

@@ -6,6 +6,7 @@ import { BadInputError } from '../errors.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
 import { SocketCloseCode } from '../live/close-codes.js';
 import { decodeFeedCursor, type FeedKey, type OrderChange } from './change-feed.js';
+import { snapshotOf } from './order-snapshot.js';
 import { userActor } from './status-machine.js';
 import {
   CancelOrderInput,
@@ -38,7 +39,7 @@ export class OrderResolver {
   ): Promise<OrderConnection> {
     const page = await ctx.services.reads.listOrders(requireViewer(ctx), filter ?? {}, first, after);
     return {
-      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: OrderType.from(edge.node) })),
+      edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: OrderType.fromSnapshot(edge.node) })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
       totalCount: page.totalCount,
     };
@@ -49,23 +50,37 @@ export class OrderResolver {
     @Arg('input', () => CreateOrderInput) input: CreateOrderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    return OrderType.from(await ctx.services.placement.placeOrder(requireViewer(ctx), input, meta(ctx)));
+    // A new order has no shipments yet.
+    return OrderType.fromSnapshot(
+      snapshotOf(await ctx.services.placement.placeOrder(requireViewer(ctx), input, meta(ctx)), []),
+    );
   }
 
-  @Mutation(() => OrderType)
+  @Mutation(() => OrderType, {
+    description:
+      'Admins move orders; the owner may cancel while PENDING or PAYMENT_FAILED. SHIPPED ships all that remains in ' +
+      'one shipment, DELIVERED delivers every shipment; PARTIALLY_SHIPPED comes from createShipment only.',
+  })
   async updateOrderStatus(
     @Arg('input', () => UpdateOrderStatusInput) input: UpdateOrderStatusInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    return OrderType.from(await ctx.services.moves.updateStatus(userActor(requireViewer(ctx)), input, meta(ctx)));
+    return OrderType.fromSnapshot(
+      await ctx.services.moves.updateStatus(userActor(requireViewer(ctx)), input, meta(ctx)),
+    );
   }
 
-  @Mutation(() => OrderType, { description: 'Stock is returned to the catalogue.' })
+  @Mutation(() => OrderType, {
+    description:
+      'Every unit not shipped is cancelled and its stock returned; a paid order is owed back what was charged.',
+  })
   async cancelOrder(
     @Arg('input', () => CancelOrderInput) input: CancelOrderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    return OrderType.from(await ctx.services.moves.cancelOrder(userActor(requireViewer(ctx)), input, meta(ctx)));
+    return OrderType.fromSnapshot(
+      await ctx.services.moves.cancelOrder(userActor(requireViewer(ctx)), input, meta(ctx)),
+    );
   }
 
   @FieldResolver(() => UserType)

@@ -1,11 +1,13 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ShipmentLineInput, ShipmentType } from '../fulfilment/index.js';
 import { MoneyType } from '../graphql/money.type.js';
 import type { OrderHistory } from './order-history.entity.js';
-import type { Order } from './order.entity.js';
-import { snapshotOf, type OrderSnapshot } from './order-snapshot.js';
+import { ItemStatus } from './order-lines.js';
+import type { OrderSnapshot } from './order-snapshot.js';
 import { OrderStatus } from './status-machine.js';
 
 registerEnumType(OrderStatus, { name: 'OrderStatus' });
+registerEnumType(ItemStatus, { name: 'ItemStatus', description: 'Where a line’s units are, from its quantities.' });
 
 @ObjectType('OrderItem')
 export class OrderItemType {
@@ -21,8 +23,20 @@ export class OrderItemType {
   @Field(() => MoneyType)
   unitPrice!: MoneyType;
 
-  @Field(() => MoneyType)
+  @Field(() => MoneyType, { description: 'quantity × unitPrice, as ordered.' })
   lineTotal!: MoneyType;
+
+  @Field(() => ItemStatus)
+  status!: ItemStatus;
+
+  @Field(() => Int)
+  quantityShipped!: number;
+
+  @Field(() => Int, { description: 'Units of delivered shipments.' })
+  quantityDelivered!: number;
+
+  @Field(() => Int, { description: 'Units cancelled before they shipped.' })
+  quantityCancelled!: number;
 }
 
 @ObjectType('OrderHistoryEntry')
@@ -30,7 +44,11 @@ export class OrderHistoryEntryType {
   @Field(() => ID)
   id!: string;
 
-  @Field({ description: 'The event type, e.g. order.created, order.status_changed, order.cancelled.' })
+  @Field({
+    description:
+      'The event type: order.created, order.status_changed, order.cancelled, order.shipment_created, ' +
+      'order.shipment_delivered or order.lines_cancelled.',
+  })
   type!: string;
 
   @Field(() => OrderStatus, { nullable: true })
@@ -75,11 +93,19 @@ export class OrderType {
   @Field(() => [OrderItemType])
   items!: OrderItemType[];
 
-  @Field(() => MoneyType)
+  @Field(() => MoneyType, {
+    description: 'What the customer pays: until paid it drops as units are cancelled; once paid, what was charged.',
+  })
   total!: MoneyType;
+
+  @Field(() => MoneyType, { description: 'What is owed back for units cancelled after payment.' })
+  refundDue!: MoneyType;
 
   @Field()
   shippingAddress!: string;
+
+  @Field(() => [ShipmentType], { description: 'Oldest first.' })
+  shipments!: ShipmentType[];
 
   @Field(() => Int, { description: 'Bumped by every change; pass it as expectedVersion to update safely.' })
   version!: number;
@@ -89,10 +115,6 @@ export class OrderType {
 
   @Field()
   updatedAt!: Date;
-
-  static from(order: Order): OrderType {
-    return OrderType.fromSnapshot(snapshotOf(order));
-  }
 
   static fromSnapshot(order: OrderSnapshot): OrderType {
     const currency = order.currency;
@@ -107,10 +129,16 @@ export class OrderType {
           quantity: item.quantity,
           unitPrice: MoneyType.of(item.unitPriceMinor, currency),
           lineTotal: MoneyType.of(item.lineTotalMinor, currency),
+          status: item.status,
+          quantityShipped: item.quantityShipped,
+          quantityDelivered: item.quantityDelivered,
+          quantityCancelled: item.quantityCancelled,
         }),
       ),
       total: MoneyType.of(order.totalMinor, currency),
+      refundDue: MoneyType.of(order.refundDueMinor, currency),
       shippingAddress: order.shippingAddress,
+      shipments: order.shipments.map((shipment) => ShipmentType.fromSnapshot(shipment)),
       version: order.version,
       createdAt: new Date(order.createdAt),
       updatedAt: new Date(order.updatedAt),
@@ -221,6 +249,21 @@ export class CancelOrderInput {
 
   @Field(() => String, { nullable: true })
   reason?: string | null;
+}
+
+@InputType()
+export class CancelOrderLinesInput {
+  @Field(() => ID)
+  orderId!: string;
+
+  @Field(() => [ShipmentLineInput], { description: 'Units not shipped (nor cancelled before); each sku once.' })
+  lines!: ShipmentLineInput[];
+
+  @Field(() => String, { nullable: true })
+  reason?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Refuse with CONFLICT unless the order is at this version.' })
+  expectedVersion?: number | null;
 }
 
 @InputType()

@@ -4,7 +4,7 @@
 import { isRecord, MalformedMessageError, parseEnvelope, type EventEnvelope } from '../outbox/envelope.js';
 import { RoutingKey } from '../broker/topology.js';
 import { formatMinorUnits, isCurrencyCode, MAX_MINOR_UNITS } from '../money.js';
-import { canTransition, OrderStatus, type Actor } from './status-machine.js';
+import { canTransition, OrderStatus, PAYMENTS } from './status-machine.js';
 import type { MoneyData } from './order-events.js';
 
 export const PaymentStatus = { SUCCEEDED: 'SUCCEEDED', FAILED: 'FAILED' } as const;
@@ -17,8 +17,6 @@ export interface PaymentProcessedData {
   amount: MoneyData;
   reason?: string | null;
 }
-
-export const PAYMENTS: Actor = { kind: 'system', name: 'payments' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

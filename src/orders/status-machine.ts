@@ -1,5 +1,7 @@
-// The order status machine as plain data (SPEC section 2): which moves exist,
-// and who may make each one. Checked once at import by validateMachine().
+// The order status machine as plain data (SPEC sections 2 and 10): which
+// moves exist and who may make each one, and which line operations (shipping,
+// delivering, cancelling lines) each status allows and to whom. Checked once
+// at import by validateMachine().
 import { Role } from '../auth/index.js';
 import { InvalidStatusTransitionError } from '../errors.js';
 
@@ -7,6 +9,7 @@ export enum OrderStatus {
   PENDING = 'PENDING',
   PAID = 'PAID',
   PAYMENT_FAILED = 'PAYMENT_FAILED',
+  PARTIALLY_SHIPPED = 'PARTIALLY_SHIPPED',
   SHIPPED = 'SHIPPED',
   DELIVERED = 'DELIVERED',
   CANCELLED = 'CANCELLED',
@@ -20,7 +23,16 @@ export function userActor(viewer: { userId: string; role: Role }): Actor {
   return { kind: 'user', userId: viewer.userId, role: viewer.role };
 }
 
-export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS';
+export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS' | 'SYSTEM_SHIPPING';
+
+/** The consumers that act for the system, by the name in `system:<name>`. */
+const SYSTEM_ACTOR_KINDS: Record<string, ActorKind> = {
+  payments: 'SYSTEM_PAYMENTS',
+  shipping: 'SYSTEM_SHIPPING',
+};
+
+export const PAYMENTS: Actor = { kind: 'system', name: 'payments' };
+export const SHIPPING: Actor = { kind: 'system', name: 'shipping' };
 
 interface Transition {
   /** Who may make this move. */
@@ -39,19 +51,74 @@ export const ORDER_STATUS_MACHINE: Machine = {
     [OrderStatus.PAID]: { by: ['SYSTEM_PAYMENTS', 'ADMIN'] },
     [OrderStatus.CANCELLED]: { by: ['CUSTOMER_OWNER', 'ADMIN'] },
   },
+  // Shipments move a paid order on (section 10): recorded by staff or reported by the shipping service.
   [OrderStatus.PAID]: {
-    [OrderStatus.SHIPPED]: { by: ['ADMIN'] },
+    [OrderStatus.PARTIALLY_SHIPPED]: { by: ['ADMIN', 'SYSTEM_SHIPPING'] },
+    [OrderStatus.SHIPPED]: { by: ['ADMIN', 'SYSTEM_SHIPPING'] },
     [OrderStatus.CANCELLED]: { by: ['ADMIN'] },
   },
+  [OrderStatus.PARTIALLY_SHIPPED]: {
+    [OrderStatus.SHIPPED]: { by: ['ADMIN', 'SYSTEM_SHIPPING'] },
+  },
   [OrderStatus.SHIPPED]: {
-    [OrderStatus.DELIVERED]: { by: ['ADMIN'] },
+    [OrderStatus.DELIVERED]: { by: ['ADMIN', 'SYSTEM_SHIPPING'] },
   },
   [OrderStatus.DELIVERED]: {},
   [OrderStatus.CANCELLED]: {},
 };
 
+/** What can happen to an order's lines without naming a target status: the status follows from them. */
+export type LineOperation = 'ship' | 'deliver' | 'cancelLines';
+
+type LineOperations = Record<LineOperation, Partial<Record<OrderStatus, readonly ActorKind[]>>>;
+
+export const LINE_OPERATIONS: LineOperations = {
+  // Only PAID or PARTIALLY_SHIPPED orders ship.
+  ship: {
+    [OrderStatus.PAID]: ['ADMIN', 'SYSTEM_SHIPPING'],
+    [OrderStatus.PARTIALLY_SHIPPED]: ['ADMIN', 'SYSTEM_SHIPPING'],
+  },
+  // A shipment is delivered while its order is still on its way.
+  deliver: {
+    [OrderStatus.PARTIALLY_SHIPPED]: ['ADMIN', 'SYSTEM_SHIPPING'],
+    [OrderStatus.SHIPPED]: ['ADMIN', 'SYSTEM_SHIPPING'],
+  },
+  // Staff on PENDING, PAYMENT_FAILED, PAID or PARTIALLY_SHIPPED; the customer on their own unpaid order.
+  cancelLines: {
+    [OrderStatus.PENDING]: ['CUSTOMER_OWNER', 'ADMIN'],
+    [OrderStatus.PAYMENT_FAILED]: ['CUSTOMER_OWNER', 'ADMIN'],
+    [OrderStatus.PAID]: ['ADMIN'],
+    [OrderStatus.PARTIALLY_SHIPPED]: ['ADMIN'],
+  },
+};
+
+/** The moves each line operation may cause from a status (validateMachine checks the machine allows them). */
+const MOVES_CAUSED_BY: Record<LineOperation, Partial<Record<OrderStatus, readonly OrderStatus[]>>> = {
+  ship: {
+    [OrderStatus.PAID]: [OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED],
+    [OrderStatus.PARTIALLY_SHIPPED]: [OrderStatus.SHIPPED],
+  },
+  deliver: { [OrderStatus.SHIPPED]: [OrderStatus.DELIVERED] },
+  cancelLines: {
+    [OrderStatus.PENDING]: [OrderStatus.CANCELLED],
+    [OrderStatus.PAYMENT_FAILED]: [OrderStatus.CANCELLED],
+    [OrderStatus.PAID]: [OrderStatus.CANCELLED],
+    [OrderStatus.PARTIALLY_SHIPPED]: [OrderStatus.SHIPPED],
+  },
+};
+
 export function isFinal(status: OrderStatus): boolean {
   return Object.keys(ORDER_STATUS_MACHINE[status]).length === 0;
+}
+
+/** Whether the customer has been charged for the order: PAID and everything after it but CANCELLED. */
+export function isPaid(status: OrderStatus): boolean {
+  return (
+    status === OrderStatus.PAID ||
+    status === OrderStatus.PARTIALLY_SHIPPED ||
+    status === OrderStatus.SHIPPED ||
+    status === OrderStatus.DELIVERED
+  );
 }
 
 export const PAYMENTS_ACTOR = 'system:payments';
@@ -61,7 +128,7 @@ export function actorLabel(actor: Actor): string {
 }
 
 function actorKind(actor: Actor, ownerId: string): ActorKind | undefined {
-  if (actor.kind === 'system') return actor.name === 'payments' ? 'SYSTEM_PAYMENTS' : undefined;
+  if (actor.kind === 'system') return SYSTEM_ACTOR_KINDS[actor.name];
   if (actor.role === Role.ADMIN) return 'ADMIN';
   return actor.userId === ownerId ? 'CUSTOMER_OWNER' : undefined;
 }
@@ -89,8 +156,47 @@ export function canTransition(from: OrderStatus, to: OrderStatus, actor: Actor, 
   }
 }
 
-/** Boot-time check that the table is well formed: every state known, finals are DELIVERED and CANCELLED. */
-export function validateMachine(machine: Machine = ORDER_STATUS_MACHINE): void {
+const OPERATION_WORDS: Record<LineOperation, string> = {
+  ship: 'ship',
+  deliver: 'have shipments delivered',
+  cancelLines: 'have lines cancelled',
+};
+
+/** Throws INVALID_STATUS_TRANSITION unless `actor` may do `operation` on an order in `status`. */
+export function assertLineOperation(
+  operation: LineOperation,
+  status: OrderStatus,
+  actor: Actor,
+  ownerId: string,
+): void {
+  const allowed = LINE_OPERATIONS[operation][status];
+  const words = OPERATION_WORDS[operation];
+  if (!allowed) throw new InvalidStatusTransitionError(status, status, `A ${status} order cannot ${words}`);
+  const kind = actorKind(actor, ownerId);
+  if (!kind || !allowed.includes(kind)) {
+    throw new InvalidStatusTransitionError(status, status, `You may not make a ${status} order ${words}`);
+  }
+}
+
+export function allowsLineOperation(
+  operation: LineOperation,
+  status: OrderStatus,
+  actor: Actor,
+  ownerId: string,
+): boolean {
+  const kind = actorKind(actor, ownerId);
+  return kind !== undefined && (LINE_OPERATIONS[operation][status]?.includes(kind) ?? false);
+}
+
+/**
+ * Boot-time check that the tables are well formed: every state known, no
+ * self-loops, and every move a line operation can cause is a move of the
+ * machine that the same actors may make.
+ */
+export function validateMachine(
+  machine: Machine = ORDER_STATUS_MACHINE,
+  operations: LineOperations = LINE_OPERATIONS,
+): void {
   const states = new Set(Object.values(OrderStatus));
   for (const [from, moves] of Object.entries(machine)) {
     if (!states.has(from as OrderStatus)) throw new Error(`status machine: unknown state ${from}`);
@@ -101,6 +207,21 @@ export function validateMachine(machine: Machine = ORDER_STATUS_MACHINE): void {
   }
   for (const state of states) {
     if (!(state in machine)) throw new Error(`status machine: state ${state} has no row`);
+  }
+  for (const [operation, byStatus] of Object.entries(operations) as [LineOperation, LineOperations[LineOperation]][]) {
+    for (const [status, kinds] of Object.entries(byStatus) as [OrderStatus, readonly ActorKind[]][]) {
+      if (!states.has(status)) throw new Error(`status machine: ${operation} in unknown state ${status}`);
+      if (isFinal(status)) throw new Error(`status machine: ${operation} in final state ${status}`);
+      for (const to of MOVES_CAUSED_BY[operation][status] ?? []) {
+        const move = machine[status][to];
+        const missing = kinds.filter((kind) => !move?.by.includes(kind));
+        if (missing.length > 0) {
+          throw new Error(
+            `status machine: ${operation} in ${status} can move the order to ${to}, which ${missing.join(', ')} may not do`,
+          );
+        }
+      }
+    }
   }
 }
 

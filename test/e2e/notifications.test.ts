@@ -108,7 +108,7 @@ describe('an order’s life, told on every channel', () => {
     const before = await notificationCounts(t.app.metrics);
     const customer = await newCustomer(t);
 
-    // A: placed, paid, shipped, delivered.
+    // A: placed, paid, shipped, delivered (staff ship and deliver it whole: one shipment, told once each).
     const a = await placeOrder(customer);
     await pay(a.id, 3998);
     await move(a.id, 'SHIPPED');
@@ -135,7 +135,7 @@ describe('an order’s life, told on every channel', () => {
       `Order ${ref(c.id)} cancelled`,
     ];
     await waitFor('every email', () => subjects(customer.email).length >= expectedSubjects.length);
-    await waitFor('every webhook', () => everything.received.length >= 10 && cancellations.received.length >= 2);
+    await waitFor('every webhook', () => everything.received.length >= 12 && cancellations.received.length >= 2);
     await settle(1000);
 
     expect([...subjects(customer.email)].sort()).toEqual([...expectedSubjects].sort());
@@ -162,10 +162,13 @@ describe('an order’s life, told on every channel', () => {
     ]);
     expect(notifications.every((n) => n.readAt === null)).toBe(true);
 
+    // Shipping and delivering are each one change told by two events: the shipment's, then the status move's.
     expect(eventsAt(everything, a.id).map((e) => [e.type, e.data.toStatus ?? e.data.status])).toEqual([
       ['order.created', 'PENDING'],
       ['order.status_changed', 'PAID'],
+      ['order.shipment_created', 'SHIPPED'],
       ['order.status_changed', 'SHIPPED'],
+      ['order.shipment_delivered', 'DELIVERED'],
       ['order.status_changed', 'DELIVERED'],
     ]);
     expect(eventsAt(everything, b.id).map((e) => e.type)).toEqual([
@@ -174,7 +177,7 @@ describe('an order’s life, told on every channel', () => {
       'order.cancelled',
     ]);
     expect(eventsAt(everything, c.id)).toHaveLength(3);
-    expect(everything.received).toHaveLength(10);
+    expect(everything.received).toHaveLength(12);
     expect(cancellations.received.map((r) => JSON.parse(r.body).data.orderId).sort()).toEqual([b.id, c.id].sort());
 
     // Every delivery verifies with the endpoint's secret; its id is the event's id.
@@ -187,13 +190,13 @@ describe('an order’s life, told on every channel', () => {
     }
     const deliveries = (await admin.ok(WebhookDeliveriesDocument, { endpointId: all.endpoint.id, first: 100 }))
       .webhookDeliveries;
-    expect(deliveries).toHaveLength(10);
+    expect(deliveries).toHaveLength(12);
     expect(deliveries.every((d) => d.succeeded && d.attempt === 1 && d.statusCode === 200)).toBe(true);
 
     const after = await notificationCounts(t.app.metrics);
     expect(after.email.sent - before.email.sent).toBe(10);
     expect(after.inApp.sent - before.inApp.sent).toBe(10);
-    expect(after.webhook.sent - before.webhook.sent).toBe(12);
+    expect(after.webhook.sent - before.webhook.sent).toBe(14);
     expect(after.webhook.failed - before.webhook.failed).toBe(0);
 
     for (const endpoint of [all, cancelled]) {

@@ -240,18 +240,26 @@ describe('moving orders', () => {
       expect(updateOrderStatus.version).toBe(version + 1);
       version = updateOrderStatus.version;
     }
-    // History is written by the audit consumer from the events, a moment after each commit.
-    const read = await waitFor('four history entries', async () => {
+    // History is written by the audit consumer from the events, a moment after each commit. SHIPPED ships
+    // everything in one shipment and DELIVERED delivers it (SPEC section 10): each move is one change, told by
+    // the shipment's event and the status move.
+    const read = await waitFor('six history entries', async () => {
       const { order: current } = await customer.client.ok(OrderDocument, { id: order.id });
-      return current?.history.length === 4 ? current : undefined;
+      return current?.history.length === 6 ? current : undefined;
     });
     expect(read?.history.map((h) => [h.type, h.fromStatus, h.toStatus, h.actor])).toEqual([
       ['order.created', null, 'PENDING', customer.id],
       ['order.status_changed', 'PENDING', 'PAID', admin.id],
+      ['order.shipment_created', 'PAID', 'SHIPPED', admin.id],
       ['order.status_changed', 'PAID', 'SHIPPED', admin.id],
+      ['order.shipment_delivered', 'SHIPPED', 'DELIVERED', admin.id],
       ['order.status_changed', 'SHIPPED', 'DELIVERED', admin.id],
     ]);
     expect(read?.history[1]?.reason).toBe('to PAID');
+    expect(read?.history[3]?.reason).toBe('to SHIPPED');
+    expect(read?.shipments).toHaveLength(1);
+    expect(read?.shipments[0]).toMatchObject({ status: 'DELIVERED', lines: [{ sku, quantity: 1 }] });
+    expect(read?.items[0]).toMatchObject({ status: 'DELIVERED', quantityShipped: 1, quantityDelivered: 1 });
   });
 
   it('refuses a move the machine does not allow, and writes nothing', async () => {

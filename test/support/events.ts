@@ -116,3 +116,36 @@ export async function observeOrderEvents(t: TestApp): Promise<Observer> {
     },
   };
 }
+
+/** Publishes a message of the shipping service (`shipment.shipped` or `shipment.delivered`); returns its id. */
+export async function publishShipping(
+  t: TestApp,
+  type: 'shipment.shipped' | 'shipment.delivered',
+  data: Record<string, unknown>,
+  options: { id?: string; correlationId?: string | null } = {},
+): Promise<string> {
+  const id = options.id ?? randomUUID();
+  const envelope = { id, type, occurredAt: new Date().toISOString(), data };
+  await t.app.broker.publish({
+    exchange: Exchange.SHIPPING,
+    routingKey: type,
+    messageId: id,
+    type,
+    body: envelope,
+    correlationId: options.correlationId ?? null,
+  });
+  return id;
+}
+
+/** Publishes raw bytes to the shipping exchange (a poison message). */
+export async function publishRawShipping(t: TestApp, content: Buffer, messageId = randomUUID()): Promise<string> {
+  await t.app.broker.publish({
+    exchange: Exchange.SHIPPING,
+    routingKey: RoutingKey.SHIPMENT_SHIPPED,
+    messageId,
+    type: RoutingKey.SHIPMENT_SHIPPED,
+    body: content,
+    correlationId: null,
+  });
+  return messageId;
+}

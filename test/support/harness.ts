@@ -65,8 +65,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     ...GENEROUS_LIMITS,
     // Files the app writes (emails as .eml without SMTP_URL) stay with the test run, not in ./.data.
     DATA_DIR: owner?.env.DATA_DIR ?? env.DATA_DIR ?? (ownDataDir = mkdtempSync(join(tmpdir(), 'order-service-test-'))),
-    // Tests that want the simulator turn it on; elsewhere it would move orders behind their back.
+    // Tests that want a simulator turn it on; elsewhere it would move orders behind their back.
     PAYMENT_SIMULATOR: 'false',
+    SHIPPING_SIMULATOR: 'false',
     ...owner?.env,
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
     ...(rabbitmqUrl ? { RABBITMQ_URL: rabbitmqUrl } : {}),

@@ -26,7 +26,8 @@ export type OrderItemInput = {
   sku: string;
 };
 
-export type OrderStatus = 'CANCELLED' | 'DELIVERED' | 'PAID' | 'PAYMENT_FAILED' | 'PENDING' | 'SHIPPED';
+export type OrderStatus =
+  'CANCELLED' | 'DELIVERED' | 'PAID' | 'PARTIALLY_SHIPPED' | 'PAYMENT_FAILED' | 'PENDING' | 'SHIPPED';
 
 export type RegisterInput = {
   email: string;

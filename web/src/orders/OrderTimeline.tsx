@@ -33,7 +33,12 @@ export function OrderTimeline({
       {entries.length === 0 ? <p>No changes recorded yet.</p> : null}
       <ol>
         {entries.map((entry) => (
-          <li key={entry.id} data-to-status={entry.toStatus ?? undefined} data-recorded={entry.recorded}>
+          <li
+            key={entry.id}
+            data-to-status={movesStatus(entry) ? (entry.toStatus ?? undefined) : undefined}
+            data-event={entry.type}
+            data-recorded={entry.recorded}
+          >
             <time dateTime={entry.occurredAt}>{formatDateTime(entry.occurredAt)}</time>
             <span className="what">{describe(entry)}</span>
             <span className="who">by {actorName(entry.actor, viewerId, customerId)}</span>
@@ -68,8 +73,22 @@ function withUnrecorded(history: readonly Entry[], live: readonly LiveChange[]):
   return [...recorded, ...unrecorded].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
 }
 
+/** What happened to an order's lines (SPEC section 10): told in words; a status move that follows has its own entry. */
+const LINE_EVENTS: Record<string, string> = {
+  'order.shipment_created': 'Shipment sent',
+  'order.shipment_delivered': 'Shipment delivered',
+  'order.lines_cancelled': 'Items cancelled',
+};
+
+/** Whether an entry is the order's creation or a move of its status (not a shipment or a change that kept it). */
+function movesStatus(entry: Entry): boolean {
+  return !(entry.type in LINE_EVENTS) && entry.fromStatus !== entry.toStatus;
+}
+
 function describe(entry: Entry): string {
   const to = entry.toStatus ? statusLabel(entry.toStatus) : undefined;
+  if (entry.type in LINE_EVENTS) return LINE_EVENTS[entry.type] ?? entry.type;
+  if (entry.fromStatus !== null && entry.fromStatus === entry.toStatus) return 'Shipment update';
   switch (entry.type) {
     case 'order.created':
       return to ? `Order placed: ${to}` : 'Order placed';

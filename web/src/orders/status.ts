@@ -9,6 +9,7 @@ const LABELS: Record<OrderStatus, string> = {
   PENDING: 'Awaiting payment',
   PAYMENT_FAILED: 'Payment failed',
   PAID: 'Paid',
+  PARTIALLY_SHIPPED: 'Partly shipped',
   SHIPPED: 'Shipped',
   DELIVERED: 'Delivered',
   CANCELLED: 'Cancelled',
@@ -21,6 +22,8 @@ const STAFF_MOVES: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'PAYMENT_FAILED', 'CANCELLED'],
   PAYMENT_FAILED: ['PAID', 'CANCELLED'],
   PAID: ['SHIPPED', 'CANCELLED'],
+  // SHIPPED ships all that remains; which units ship in part only a shipment says (createShipment).
+  PARTIALLY_SHIPPED: ['SHIPPED'],
   SHIPPED: ['DELIVERED'],
   DELIVERED: [],
   CANCELLED: [],
