@@ -20,7 +20,7 @@ import {
   WebhookDeliveriesDocument,
   WebhookEndpointsDocument,
 } from '../test/generated/graphql.js';
-import { deadLetterIds } from '../test/support/events.js';
+import { consumeQuickly, deadLetterIds } from '../test/support/events.js';
 import { addProduct, adminClient, newCustomer, startTestApp, type TestApp } from '../test/support/harness.js';
 import {
   notificationCounts,
@@ -457,14 +457,10 @@ describe('the notifications consumer', () => {
   it('an event about an unknown order is retried, then dead-lettered, and writes nothing', async () => {
     // The app's consumer swapped for one with the same handler and the retry schedule shortened (an
     // unknown order is otherwise given about 46 s); the next test swaps it again.
-    await t.app.workers?.subscriptions.get(Queue.NOTIFICATIONS)?.cancel();
-    const quick = await t.app.broker.consume(
+    const quick = await consumeQuickly(
+      t,
       Queue.NOTIFICATIONS,
       notificationsHandler(new NotificationIntake(t.app.orm), { wake: () => undefined }, createLogger('silent')),
-      {
-        prefetch: 10,
-        retry: { permanent: { tries: 5, delaysMs: [50, 50, 50, 50] }, transient: { delaysMs: [50], budgetMs: 5000 } },
-      },
     );
     const event = paidEvent(randomUUID(), randomUUID());
     await publish(event);

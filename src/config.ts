@@ -1,5 +1,8 @@
 // One typed configuration, read once from the environment. A bad value stops
 // the process at start with one line naming the variable (see main.ts).
+//
+// Long on purpose: every setting is read and checked here, in one place, so
+// the README's table and this file can be compared line by line.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { normalizeEmail, validatePassword } from './auth/index.js';

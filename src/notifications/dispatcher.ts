@@ -11,6 +11,9 @@
 // sent again (see "exactly once" in docs/events.md for the one window left).
 // Deliveries run side by side up to `concurrency`, each on its own clock, so
 // a recipient that is down delays only its own rows.
+//
+// Long on purpose: claim, send and record share one lease and one retry rule;
+// split, the lease arithmetic would be stated in two places.
 import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';

@@ -2,6 +2,9 @@
 // exhaustive switch from event to message (null: nothing to tell), and the
 // message rendered as in-app text and as an email (plain text and HTML from
 // the same blocks, so the two never say different things).
+//
+// Long on purpose: one exhaustive switch over every event and the blocks both
+// renderings share; split, the two renderings could drift.
 import escapeHtml from 'escape-html';
 import { currencyExponent, formatMinorUnits } from '../money.js';
 import { UnreachableCaseError } from '../errors.js';

@@ -6,6 +6,10 @@
 // change: the version bumped once, the change's events written with
 // persistEvents, and `order.status_changed` (or `order.cancelled`) added when
 // the status moved.
+//
+// Long on purpose: every change of an order (moves, payments, shipments, line
+// cancellations) is planned and applied here, so the rules sit side by side
+// and no second place changes an order.
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InventoryService } from '../catalog/index.js';

@@ -8,6 +8,9 @@
 // (order.shipment_created, then order.status_changed), both carrying the same
 // version and the same from and to status. The change feed keeps one row per
 // change (change-feed.ts), so subscribers hear of each version exactly once.
+//
+// Long on purpose: one class per event, each next to its data, so the whole
+// message contract of docs/events.md is read in one file.
 import { randomUUID } from 'node:crypto';
 import { UnreachableCaseError } from '../errors.js';
 import { isUuid } from '../ids.js';

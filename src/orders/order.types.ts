@@ -1,3 +1,5 @@
+// The GraphQL object and input types of orders (SPEC section 5), in one file
+// so the SDL they emit is read in one place; long for that reason.
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ShipmentLineInput, ShipmentType } from '../fulfilment/index.js';
 import { MoneyType } from '../graphql/money.type.js';

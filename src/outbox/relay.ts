@@ -23,6 +23,9 @@
 // PGlite; and a partitioned (not closed) connection lingers on the server
 // until TCP keepalive gives up, minutes, while a lease ends by the
 // database's own clock.
+//
+// Long on purpose: the round's steps depend on each other's bookkeeping
+// (claimed, confirmed, unmarked rows); read together they show no gap.
 import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';

@@ -29,7 +29,7 @@ const ids = {
 beforeAll(async () => {
   db = await createTestDatabase();
   orm = await createOrm({ url: db.url, entities: ENTITIES });
-  await orm.migrator.up({ to: 'Migration20261202000000_notifications' });
+  await orm.migrator.up({ to: 'Migration20261203000000_outbox_lease_owner' });
   const sql = (query: string, params: unknown[] = []) => orm.em.fork().execute(query, params);
   await sql(`insert into users (id, email, password_hash) values (?, 'old@example.com', 'x')`, [ids.customer]);
   await sql(`insert into products (sku, name, price_minor, currency, stock) values

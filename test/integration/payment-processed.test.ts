@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryOutcome, Subscription } from '../../src/broker/broker.js';
-import type { RetryPolicy } from '../../src/broker/retry.js';
 import { Queue } from '../../src/broker/topology.js';
 import { OrderHistory } from '../../src/orders/order-history.entity.js';
 import { Order } from '../../src/orders/order.entity.js';
@@ -12,7 +11,7 @@ import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { paymentProcessedHandler } from '../../consumers/payment-processed.consumer.js';
 import { pino } from 'pino';
 import { CreateOrderDocument } from '../generated/graphql.js';
-import { deadLetterIds, publishPayment, publishRawPayment } from '../support/events.js';
+import { consumeQuickly, deadLetterIds, publishPayment, publishRawPayment } from '../support/events.js';
 import { addProduct, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
 import { waitFor, settle } from '../support/wait.js';
 
@@ -136,18 +135,16 @@ describe('PaymentProcessed', () => {
 
 describe('payments that fail (the schedule shortened)', () => {
   // The app's consumer swapped for one with the same handler and quick retries.
-  const QUICK: RetryPolicy = {
-    permanent: { tries: 5, delaysMs: [50, 100, 150, 200] },
-    transient: { delaysMs: [50], budgetMs: 10_000 },
-  };
   const outcomes: DeliveryOutcome[] = [];
   let subscription: Subscription | undefined;
   beforeAll(async () => {
-    await t.app.workers!.subscriptions.get(Queue.PAYMENT_PROCESSED)?.cancel();
-    subscription = await t.app.broker.consume(
+    subscription = await consumeQuickly(
+      t,
       Queue.PAYMENT_PROCESSED,
       paymentProcessedHandler(t.app.services.moves, capturingLogger),
-      { prefetch: 10, retry: QUICK, observer: { deliveryFinished: (_queue, outcome) => outcomes.push(outcome) } },
+      {
+        observer: { deliveryFinished: (_queue, outcome) => outcomes.push(outcome) },
+      },
     );
   });
   afterAll(async () => {

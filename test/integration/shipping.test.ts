@@ -11,7 +11,15 @@ import {
   OrderDocument,
   UpdateOrderStatusDocument,
 } from '../generated/graphql.js';
-import { deadLetterIds, publishPayment, publishRawShipping, publishShipping } from '../support/events.js';
+import type { Subscription } from '../../src/broker/broker.js';
+import { shippingHandler } from '../../consumers/shipping.consumer.js';
+import {
+  consumeQuickly,
+  deadLetterIds,
+  publishPayment,
+  publishRawShipping,
+  publishShipping,
+} from '../support/events.js';
 import { addProduct, adminClient, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
 import { settle, waitFor } from '../support/wait.js';
 
@@ -188,6 +196,17 @@ describe('shipment.shipped and shipment.delivered', () => {
     }
     expect((await readOrder(o.id)).shipments).toEqual([]);
     expect(await deadLetterIds(t, Queue.SHIPPING)).not.toEqual(expect.arrayContaining(cases.map(([id]) => id)));
+  });
+});
+
+describe('shipping messages that fail (the retry schedule shortened)', () => {
+  // The app's consumer swapped for one with the same handler and quick retries (the real schedule takes about 46 s).
+  let subscription: Subscription | undefined;
+  beforeAll(async () => {
+    subscription = await consumeQuickly(t, Queue.SHIPPING, shippingHandler(t.app.services.fulfilment, capturingLogger));
+  });
+  afterAll(async () => {
+    await subscription?.cancel();
   });
 
   it('a poison message reaches the DLQ after the retry bound while later messages flow', async () => {

@@ -2,7 +2,8 @@
 // RabbitMQ vhost of the test file, or the app's in-process bus.
 import amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import type { Broker, Delivery } from '../../src/broker/broker.js';
+import type { Broker, ConsumeOptions, Delivery, MessageHandler, Subscription } from '../../src/broker/broker.js';
+import type { RetryPolicy } from '../../src/broker/retry.js';
 import { InProcessBus } from '../../src/broker/in-process.js';
 import { RabbitMqBroker } from '../../src/broker/rabbitmq.js';
 import { deadLetterQueueOf, Exchange, RoutingKey, type Topology } from '../../src/broker/topology.js';
@@ -12,6 +13,26 @@ import type { TestApp } from './harness.js';
 import { waitFor } from './wait.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+/** The retry schedule in milliseconds, for tests of giving up (the real one takes about 46 s). */
+export const QUICK_RETRY: RetryPolicy = {
+  permanent: { tries: 5, delaysMs: [50, 100, 150, 200] },
+  transient: { delaysMs: [50], budgetMs: 10_000 },
+};
+
+/**
+ * Swaps the app's consumer of `queue` for `handler` on the quick schedule; the
+ * returned subscription is the test's to cancel.
+ */
+export async function consumeQuickly(
+  t: TestApp,
+  queue: string,
+  handler: MessageHandler,
+  options: Partial<ConsumeOptions> = {},
+): Promise<Subscription> {
+  await t.app.workers?.subscriptions.get(queue)?.cancel();
+  return t.app.broker.consume(queue, handler, { prefetch: 10, retry: QUICK_RETRY, ...options });
+}
 
 /** Publishes a PaymentProcessed as the payment service would; returns its envelope id. */
 export async function publishPayment(
