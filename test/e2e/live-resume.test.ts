@@ -72,7 +72,8 @@ async function expectComplete(t: TestApp, tracker: Tracker, orderIds: string[], 
   }
 }
 
-describe('resuming live tracking', () => {
+// Some tests make 1000 changes through the API: generous bounds for a loaded shared machine.
+describe('resuming live tracking', { timeout: 180_000 }, () => {
   let t: TestApp;
   let sku: string;
   const trackers: Tracker[] = [];

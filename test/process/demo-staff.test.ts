@@ -43,7 +43,8 @@ async function roleOf(url: string, credentials: { email: string; password: strin
   return body.data?.login?.user.role;
 }
 
-describe('the demo staff account', () => {
+// Each test starts the compiled service twice on PGlite: on a loaded 2-core machine a start alone has taken 40 s.
+describe('the demo staff account', { timeout: 240_000 }, () => {
   it('is made once on the embedded defaults, printed at every start, and signs in as ADMIN', async () => {
     const first = await startEmbedded();
     const staff = printedStaff(first);
