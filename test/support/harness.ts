@@ -68,6 +68,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     // Tests that want a simulator turn it on; elsewhere it would move orders behind their back.
     PAYMENT_SIMULATOR: 'false',
     SHIPPING_SIMULATOR: 'false',
+    // Test files run side by side against one PostgreSQL (max_connections 100 by default), some with
+    // two instances: a small pool each, or a busy run fails with "too many clients".
+    DATABASE_POOL_SIZE: '6',
     ...owner?.env,
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
     ...(rabbitmqUrl ? { RABBITMQ_URL: rabbitmqUrl } : {}),
