@@ -43,6 +43,30 @@ describe('OrderCache', () => {
     expect(loads).toBe(1);
   });
 
+  it('a miss after the load but before the cache is filled joins it instead of loading again', async () => {
+    const filling = deferred<void>();
+    const store = new InMemoryKeyValueStore();
+    const slowStore: KeyValueStore = {
+      get: (key) => store.get(key),
+      set: async (key, value, ttl) => {
+        await filling.promise;
+        await store.set(key, value, ttl);
+      },
+      delete: (key) => store.delete(key),
+    };
+    let loads = 0;
+    const cache = new OrderCache(slowStore, async () => (loads++, snapshot('o-1')), 60, logger);
+    expect((await cache.get('o-1'))?.id).toBe('o-1');
+    expect((await cache.get('o-1'))?.id).toBe('o-1'); // the fill is still on its way
+    expect(loads).toBe(1);
+    filling.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await store.get(orderCacheKey('o-1'))).not.toBeNull();
+    await cache.invalidate('o-1');
+    await cache.get('o-1');
+    expect(loads).toBe(2);
+  });
+
   it('does not cache a load that a change overtook', async () => {
     const gate = deferred<OrderSnapshot>();
     const store = new InMemoryKeyValueStore();

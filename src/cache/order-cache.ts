@@ -18,6 +18,8 @@ const MAX_PENDING_INVALIDATIONS = 10_000;
 
 interface Flight {
   promise: Promise<OrderSnapshot | null>;
+  /** Settles once the result is in the cache (or could not be put there): until then later misses join. */
+  settled: Promise<unknown>;
   /** Set when a change lands while loading: the result may predate it, so it is not cached. */
   invalidated: boolean;
 }
@@ -60,14 +62,17 @@ export class OrderCache {
     this.observer.cacheMiss('order');
     const again = this.inFlight.get(orderId);
     if (again) return again.promise;
-    const flight: Flight = { promise: Promise.resolve(null), invalidated: false };
+    const flight: Flight = { promise: Promise.resolve(null), settled: Promise.resolve(), invalidated: false };
     flight.promise = this.loadAndFill(orderId, flight);
     this.inFlight.set(orderId, flight);
-    try {
-      return await flight.promise;
-    } finally {
-      if (this.inFlight.get(orderId) === flight) this.inFlight.delete(orderId);
-    }
+    // Kept until the cache holds the result, so a miss between the load and the fill does not load again.
+    void flight.promise
+      .then(() => flight.settled)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.inFlight.get(orderId) === flight) this.inFlight.delete(orderId);
+      });
+    return flight.promise;
   }
 
   /** After a committed change. Never throws: a failed delete is remembered and retried. */
@@ -115,9 +120,11 @@ export class OrderCache {
     const snapshot = await this.load(orderId);
     if (snapshot && !flight.invalidated) {
       // Not awaited: the caller has its answer; filling the cache is best effort.
-      this.store.set(orderCacheKey(orderId), JSON.stringify(snapshot), this.ttlSeconds).catch((err: unknown) => {
-        this.warn(err, 'could not fill the order cache');
-      });
+      flight.settled = this.store
+        .set(orderCacheKey(orderId), JSON.stringify(snapshot), this.ttlSeconds)
+        .catch((err: unknown) => {
+          this.warn(err, 'could not fill the order cache');
+        });
     }
     return snapshot;
   }

@@ -17,9 +17,10 @@ export function liveChangesPublisher(deps: {
   return (order, events) => {
     const version = order.version;
     tail = tail.then(async () => {
+      // A creation is not a change, and nothing of a new order can be cached yet (misses are not kept).
+      if (events.every((event) => event.facts().fromStatus === null)) return;
       // Invalidate first: a subscriber that reads the order on receipt must not read it stale.
       await deps.cache.invalidate(order.id);
-      if (events.every((event) => event.facts().fromStatus === null)) return; // a creation is not a change
       try {
         await deps.signals.publish({ orderId: order.id, version });
       } catch (err) {
