@@ -7,10 +7,8 @@
 // The audit trail (history) is written by a consumer just after the change,
 // so a change can arrive before its history row: the timeline shows the
 // change at once and the order is read again until the row is there.
-//
-// Slots for what the schema does not have yet (SPEC section 10): each item's
-// status (OrderItems), shipments with tracking, and the refund due are
-// sections of their own below the items.
+// Fulfilment (SPEC section 10) comes with every change too: each line's
+// shipped and cancelled units, the parcels with their tracking, the refund due.
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { useMutation, useQuery, useSubscription } from 'urql';
@@ -29,6 +27,7 @@ import {
 } from '../generated/graphql';
 import { formatDateTime, shortId } from '../format';
 import { OrderItems } from '../orders/OrderItems';
+import { OrderShipments } from '../orders/OrderShipments';
 import { OrderTimeline, type LiveChange } from '../orders/OrderTimeline';
 import { customerMayCancel, statusLabel } from '../orders/status';
 
@@ -121,6 +120,7 @@ export function OrderPage({ id }: { id: string }) {
         ) : null}
       </dl>
       <OrderItems order={order} />
+      <OrderShipments order={order} />
       {mine && customerMayCancel(order.status) ? (
         <div className="actions">
           {confirmCancel ? (
