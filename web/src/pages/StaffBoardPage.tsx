@@ -263,7 +263,7 @@ function OrderCard({
               disabled={moving.fetching}
               onClick={() => void moveTo(status)}
             >
-              {status === 'CANCELLED' ? 'Cancel' : `Mark ${statusLabel(status).toLowerCase()}`}
+              {status === 'CANCELLED' ? 'Cancel order' : `Mark ${statusLabel(status).toLowerCase()}`}
             </button>
           ))}
         </div>
