@@ -38,18 +38,22 @@ export function OrderItems({ order }: { order: Pick<OrderDetailFragment, 'items'
               <th scope="row">
                 {item.name} <span className="sku">{item.sku}</span>
               </th>
-              <td className="num" data-units="ordered">
+              <td className="num" data-units="ordered" data-label="Ordered">
                 {item.quantity}
               </td>
-              <td className="num" data-units="shipped">
+              <td className="num" data-units="shipped" data-label="Shipped">
                 {item.quantityShipped}
               </td>
-              <td className="num" data-units="cancelled">
+              <td className="num" data-units="cancelled" data-label="Cancelled">
                 {item.quantityCancelled}
               </td>
-              <td>{itemStatusLabel(item.status)}</td>
-              <td className="num">{formatMoney(item.unitPrice)}</td>
-              <td className="num">{formatMoney(item.lineTotal)}</td>
+              <td data-label="Status">{itemStatusLabel(item.status)}</td>
+              <td className="num" data-label="Unit price">
+                {formatMoney(item.unitPrice)}
+              </td>
+              <td className="num" data-label="Line total">
+                {formatMoney(item.lineTotal)}
+              </td>
             </tr>
           ))}
         </tbody>
