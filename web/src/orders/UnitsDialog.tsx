@@ -41,20 +41,16 @@ const TEXT: Record<UnitsAction, { title: string; submit: string; none: string; d
   },
 };
 
-export function UnitsDialog({
-  orderId,
-  action,
-  onClose,
-  onDone,
-  reloadBoard,
-}: {
-  orderId: string;
+interface UnitsProps {
   action: UnitsAction;
   onClose: () => void;
   /** Told in words once the API has made the change. */
   onDone: (message: string) => void;
   reloadBoard: () => void;
-}) {
+}
+
+export function UnitsDialog({ orderId, ...props }: UnitsProps & { orderId: string }) {
+  const { action, onClose } = props;
   const dialog = useRef<HTMLDialogElement>(null);
   const headingId = useId();
   const [{ data, error: loadError }] = useQuery({ query: StaffOrderDocument, variables: { id: orderId } });
@@ -72,7 +68,7 @@ export function UnitsDialog({
         {TEXT[action].title} order {shortId(orderId)}
       </h2>
       {order ? (
-        <UnitsForm order={order} action={action} onClose={onClose} onDone={onDone} reloadBoard={reloadBoard} />
+        <UnitsForm order={order} {...props} />
       ) : loadError ? (
         <ErrorMessage code={explainError(loadError).code}>{explainError(loadError).message}</ErrorMessage>
       ) : (
@@ -87,19 +83,7 @@ export function UnitsDialog({
   );
 }
 
-function UnitsForm({
-  order,
-  action,
-  onClose,
-  onDone,
-  reloadBoard,
-}: {
-  order: OrderSummaryFragment;
-  action: UnitsAction;
-  onClose: () => void;
-  onDone: (message: string) => void;
-  reloadBoard: () => void;
-}) {
+function UnitsForm({ order, action, onClose, onDone, reloadBoard }: UnitsProps & { order: OrderSummaryFragment }) {
   const client = useClient();
   const fieldId = useId();
   const [shipping, ship] = useMutation(ShipOrderDocument);
