@@ -39,6 +39,7 @@ export function createApi(): Api {
         keys: {
           Money: () => null,
           OrderItem: () => null,
+          ShipmentLine: () => null,
           OrderConnection: () => null,
           OrderEdge: () => null,
           PageInfo: () => null,
@@ -55,6 +56,11 @@ export function createApi(): Api {
             cancelOrder: (_result, _args, cache) => {
               invalidateOrderLists(cache, () => true);
               cache.invalidate('Query', 'products');
+            },
+            createShipment: (_result, _args, cache) => invalidateOrderLists(cache, () => true),
+            cancelOrderLines: (_result, _args, cache) => {
+              invalidateOrderLists(cache, () => true);
+              cache.invalidate('Query', 'products'); // cancelled units go back on sale
             },
           },
           Subscription: {

@@ -7,6 +7,14 @@ import type { OrderStatus } from '../generated/graphql';
 export interface ErrorContext {
   /** Product names by sku, to name what ran out. */
   productName?: (sku: string) => string | undefined;
+  /** A shipment or a cancellation of units: what was asked of the line at each index of the request. */
+  units?: UnitsRequest;
+}
+
+export interface UnitsRequest {
+  verb: 'ship' | 'cancel';
+  /** The line at `index` of the request: its product's name, the units asked for, and how many are left now. */
+  line(index: number): { name: string; asked: number; left: number } | undefined;
 }
 
 export interface ExplainedError {
@@ -75,9 +83,12 @@ export function explainError(error: CombinedError, context: ErrorContext = {}): 
       return { code, message: "That email and password don't match an account. Check them and try again." };
     case 'EMAIL_TAKEN':
       return { code, message: 'There is already an account with that email. Sign in instead?' };
-    case 'BAD_USER_INPUT':
+    case 'BAD_USER_INPUT': {
+      const tooMany = explainTooManyUnits(extensions.field, context.units);
+      if (tooMany) return { code, message: tooMany };
       // The API's messages for bad input name the field and the rule (e.g. "Password must be 8 to 72 bytes").
       return { code, message: `Please check what you entered: ${first.message}` };
+    }
     case 'QUERY_TOO_COMPLEX':
       return { code, message: 'That request was too large for the shop to answer. Please try a smaller one.' };
     default: {
@@ -102,6 +113,19 @@ export function explainLiveError(error: CombinedError): ExplainedError {
 
 export function hasCode(error: CombinedError | undefined, code: string): boolean {
   return error?.graphQLErrors.some((e) => e.extensions?.code === code) ?? false;
+}
+
+/** The API names the offending line of a shipment or cancellation as `lines.<index>.quantity`. */
+function explainTooManyUnits(field: unknown, request: UnitsRequest | undefined): string | undefined {
+  const index = typeof field === 'string' ? /^lines\.(\d+)\.quantity$/.exec(field)?.[1] : undefined;
+  const line = index !== undefined ? request?.line(Number(index)) : undefined;
+  // The same field is named for other mistakes (zero units): only more than is left is explained here.
+  if (!request || !line || line.asked <= line.left) return undefined;
+  const left = line.left === 0 ? 'none is' : line.left === 1 ? 'only 1 is' : `only ${line.left} are`;
+  return (
+    `You asked to ${request.verb} ${line.asked} of ${line.name}, but ${left} left to ${request.verb} ` +
+    '(the rest has already shipped or been cancelled). Nothing was changed: the form now shows what is left.'
+  );
 }
 
 function seconds(n: number): string {

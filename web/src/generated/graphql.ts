@@ -8,12 +8,34 @@ export type CancelOrderInput = {
   reason?: string | null | undefined;
 };
 
+export type CancelOrderLinesInput = {
+  /** Refuse with CONFLICT unless the order is at this version. */
+  expectedVersion?: number | null | undefined;
+  /** Units not shipped (nor cancelled before); each sku once. */
+  lines: Array<ShipmentLineInput>;
+  orderId: string;
+  reason?: string | null | undefined;
+};
+
 export type CreateOrderInput = {
   /** Retrying with the same key returns the same order instead of placing another. */
   idempotencyKey?: string | null | undefined;
   items: Array<OrderItemInput>;
   shippingAddress: string;
 };
+
+export type CreateShipmentInput = {
+  carrier?: string | null | undefined;
+  /** Refuse with CONFLICT unless the order is at this version. */
+  expectedVersion?: number | null | undefined;
+  /** Units not yet shipped or cancelled; each sku once. */
+  lines: Array<ShipmentLineInput>;
+  orderId: string;
+  trackingNumber?: string | null | undefined;
+};
+
+/** Where a line’s units are, from its quantities. */
+export type ItemStatus = 'CANCELLED' | 'DELIVERED' | 'PARTIALLY_SHIPPED' | 'PENDING' | 'SHIPPED';
 
 export type LoginInput = {
   email: string;
@@ -36,6 +58,14 @@ export type RegisterInput = {
 };
 
 export type Role = 'ADMIN' | 'CUSTOMER';
+
+export type ShipmentLineInput = {
+  /** At least 1, and at most the units of the line left. */
+  quantity: number;
+  sku: string;
+};
+
+export type ShipmentStatus = 'DELIVERED' | 'SHIPPED';
 
 export type UpdateOrderStatusInput = {
   /** Refuse with CONFLICT unless the order is at this version. */
@@ -66,7 +96,8 @@ export type OrderSummaryFragment = {
   updatedAt: string;
   total: { amount: string; currencyCode: string; minorUnits: number };
   customer: { id: string; email: string };
-  items: Array<{ sku: string; quantity: number }>;
+  items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+  refundDue: { amount: string; currencyCode: string; minorUnits: number };
 };
 
 export type OrderDetailFragment = {
@@ -80,8 +111,21 @@ export type OrderDetailFragment = {
     sku: string;
     name: string;
     quantity: number;
+    status: ItemStatus;
+    quantityShipped: number;
+    quantityDelivered: number;
+    quantityCancelled: number;
     unitPrice: { amount: string; currencyCode: string; minorUnits: number };
     lineTotal: { amount: string; currencyCode: string; minorUnits: number };
+  }>;
+  shipments: Array<{
+    id: string;
+    status: ShipmentStatus;
+    carrier: string | null;
+    trackingNumber: string | null;
+    shippedAt: string;
+    deliveredAt: string | null;
+    lines: Array<{ sku: string; quantity: number }>;
   }>;
   history: Array<{
     id: string;
@@ -94,6 +138,7 @@ export type OrderDetailFragment = {
   }>;
   total: { amount: string; currencyCode: string; minorUnits: number };
   customer: { id: string; email: string };
+  refundDue: { amount: string; currencyCode: string; minorUnits: number };
 };
 
 export type MyOrdersQueryVariables = Exact<{
@@ -115,7 +160,14 @@ export type MyOrdersQuery = {
         updatedAt: string;
         total: { amount: string; currencyCode: string; minorUnits: number };
         customer: { id: string; email: string };
-        items: Array<{ sku: string; quantity: number }>;
+        items: Array<{
+          sku: string;
+          name: string;
+          quantity: number;
+          quantityShipped: number;
+          quantityCancelled: number;
+        }>;
+        refundDue: { amount: string; currencyCode: string; minorUnits: number };
       };
     }>;
   };
@@ -137,8 +189,21 @@ export type OrderPageQuery = {
       sku: string;
       name: string;
       quantity: number;
+      status: ItemStatus;
+      quantityShipped: number;
+      quantityDelivered: number;
+      quantityCancelled: number;
       unitPrice: { amount: string; currencyCode: string; minorUnits: number };
       lineTotal: { amount: string; currencyCode: string; minorUnits: number };
+    }>;
+    shipments: Array<{
+      id: string;
+      status: ShipmentStatus;
+      carrier: string | null;
+      trackingNumber: string | null;
+      shippedAt: string;
+      deliveredAt: string | null;
+      lines: Array<{ sku: string; quantity: number }>;
     }>;
     history: Array<{
       id: string;
@@ -151,6 +216,7 @@ export type OrderPageQuery = {
     }>;
     total: { amount: string; currencyCode: string; minorUnits: number };
     customer: { id: string; email: string };
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
   } | null;
 };
 
@@ -170,8 +236,21 @@ export type PlaceOrderMutation = {
       sku: string;
       name: string;
       quantity: number;
+      status: ItemStatus;
+      quantityShipped: number;
+      quantityDelivered: number;
+      quantityCancelled: number;
       unitPrice: { amount: string; currencyCode: string; minorUnits: number };
       lineTotal: { amount: string; currencyCode: string; minorUnits: number };
+    }>;
+    shipments: Array<{
+      id: string;
+      status: ShipmentStatus;
+      carrier: string | null;
+      trackingNumber: string | null;
+      shippedAt: string;
+      deliveredAt: string | null;
+      lines: Array<{ sku: string; quantity: number }>;
     }>;
     history: Array<{
       id: string;
@@ -184,6 +263,7 @@ export type PlaceOrderMutation = {
     }>;
     total: { amount: string; currencyCode: string; minorUnits: number };
     customer: { id: string; email: string };
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
   };
 };
 
@@ -203,8 +283,21 @@ export type CancelMyOrderMutation = {
       sku: string;
       name: string;
       quantity: number;
+      status: ItemStatus;
+      quantityShipped: number;
+      quantityDelivered: number;
+      quantityCancelled: number;
       unitPrice: { amount: string; currencyCode: string; minorUnits: number };
       lineTotal: { amount: string; currencyCode: string; minorUnits: number };
+    }>;
+    shipments: Array<{
+      id: string;
+      status: ShipmentStatus;
+      carrier: string | null;
+      trackingNumber: string | null;
+      shippedAt: string;
+      deliveredAt: string | null;
+      lines: Array<{ sku: string; quantity: number }>;
     }>;
     history: Array<{
       id: string;
@@ -217,6 +310,7 @@ export type CancelMyOrderMutation = {
     }>;
     total: { amount: string; currencyCode: string; minorUnits: number };
     customer: { id: string; email: string };
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
   };
 };
 
@@ -244,8 +338,21 @@ export type OrderUpdatesSubscription = {
         sku: string;
         name: string;
         quantity: number;
+        status: ItemStatus;
+        quantityShipped: number;
+        quantityDelivered: number;
+        quantityCancelled: number;
         unitPrice: { amount: string; currencyCode: string; minorUnits: number };
         lineTotal: { amount: string; currencyCode: string; minorUnits: number };
+      }>;
+      shipments: Array<{
+        id: string;
+        status: ShipmentStatus;
+        carrier: string | null;
+        trackingNumber: string | null;
+        shippedAt: string;
+        deliveredAt: string | null;
+        lines: Array<{ sku: string; quantity: number }>;
       }>;
       history: Array<{
         id: string;
@@ -258,6 +365,7 @@ export type OrderUpdatesSubscription = {
       }>;
       total: { amount: string; currencyCode: string; minorUnits: number };
       customer: { id: string; email: string };
+      refundDue: { amount: string; currencyCode: string; minorUnits: number };
     };
   };
 };
@@ -326,7 +434,14 @@ export type BoardColumnQuery = {
         updatedAt: string;
         total: { amount: string; currencyCode: string; minorUnits: number };
         customer: { id: string; email: string };
-        items: Array<{ sku: string; quantity: number }>;
+        items: Array<{
+          sku: string;
+          name: string;
+          quantity: number;
+          quantityShipped: number;
+          quantityCancelled: number;
+        }>;
+        refundDue: { amount: string; currencyCode: string; minorUnits: number };
       };
     }>;
   };
@@ -345,7 +460,44 @@ export type MoveOrderMutation = {
     updatedAt: string;
     total: { amount: string; currencyCode: string; minorUnits: number };
     customer: { id: string; email: string };
-    items: Array<{ sku: string; quantity: number }>;
+    items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
+  };
+};
+
+export type ShipOrderMutationVariables = Exact<{
+  input: CreateShipmentInput;
+}>;
+
+export type ShipOrderMutation = {
+  createShipment: {
+    id: string;
+    status: OrderStatus;
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+    total: { amount: string; currencyCode: string; minorUnits: number };
+    customer: { id: string; email: string };
+    items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
+  };
+};
+
+export type CancelOrderLinesMutationVariables = Exact<{
+  input: CancelOrderLinesInput;
+}>;
+
+export type CancelOrderLinesMutation = {
+  cancelOrderLines: {
+    id: string;
+    status: OrderStatus;
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+    total: { amount: string; currencyCode: string; minorUnits: number };
+    customer: { id: string; email: string };
+    items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
   };
 };
 
@@ -369,7 +521,8 @@ export type BoardUpdatesSubscription = {
       updatedAt: string;
       total: { amount: string; currencyCode: string; minorUnits: number };
       customer: { id: string; email: string };
-      items: Array<{ sku: string; quantity: number }>;
+      items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+      refundDue: { amount: string; currencyCode: string; minorUnits: number };
     };
   };
 };
@@ -387,7 +540,8 @@ export type StaffOrderQuery = {
     updatedAt: string;
     total: { amount: string; currencyCode: string; minorUnits: number };
     customer: { id: string; email: string };
-    items: Array<{ sku: string; quantity: number }>;
+    items: Array<{ sku: string; name: string; quantity: number; quantityShipped: number; quantityCancelled: number }>;
+    refundDue: { amount: string; currencyCode: string; minorUnits: number };
   } | null;
 };
 
@@ -450,8 +604,19 @@ export const OrderSummaryFragmentDoc = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -493,6 +658,10 @@ export const OrderDetailFragmentDoc = {
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityDelivered' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'unitPrice' },
@@ -507,6 +676,32 @@ export const OrderDetailFragmentDoc = {
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+                  },
+                },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'shipments' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'carrier' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'trackingNumber' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'shippedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'deliveredAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                    ],
                   },
                 },
               ],
@@ -582,8 +777,19 @@ export const OrderDetailFragmentDoc = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -796,8 +1002,19 @@ export const MyOrdersDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -891,8 +1108,19 @@ export const OrderPageDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -916,6 +1144,10 @@ export const OrderPageDocument = {
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityDelivered' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'unitPrice' },
@@ -930,6 +1162,32 @@ export const OrderPageDocument = {
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+                  },
+                },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'shipments' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'carrier' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'trackingNumber' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'shippedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'deliveredAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                    ],
                   },
                 },
               ],
@@ -1042,8 +1300,19 @@ export const PlaceOrderDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -1067,6 +1336,10 @@ export const PlaceOrderDocument = {
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityDelivered' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'unitPrice' },
@@ -1081,6 +1354,32 @@ export const PlaceOrderDocument = {
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+                  },
+                },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'shipments' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'carrier' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'trackingNumber' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'shippedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'deliveredAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                    ],
                   },
                 },
               ],
@@ -1193,8 +1492,19 @@ export const CancelMyOrderDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -1218,6 +1528,10 @@ export const CancelMyOrderDocument = {
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityDelivered' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'unitPrice' },
@@ -1232,6 +1546,32 @@ export const CancelMyOrderDocument = {
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+                  },
+                },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'shipments' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'carrier' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'trackingNumber' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'shippedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'deliveredAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                    ],
                   },
                 },
               ],
@@ -1369,8 +1709,19 @@ export const OrderUpdatesDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -1394,6 +1745,10 @@ export const OrderUpdatesDocument = {
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityDelivered' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
                 {
                   kind: 'Field',
                   name: { kind: 'Name', value: 'unitPrice' },
@@ -1408,6 +1763,32 @@ export const OrderUpdatesDocument = {
                   selectionSet: {
                     kind: 'SelectionSet',
                     selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+                  },
+                },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'shipments' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'carrier' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'trackingNumber' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'shippedAt' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'deliveredAt' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'lines' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                    ],
                   },
                 },
               ],
@@ -1745,8 +2126,19 @@ export const BoardColumnDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -1843,8 +2235,19 @@ export const MoveOrderDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -1852,6 +2255,224 @@ export const MoveOrderDocument = {
     },
   ],
 } as unknown as DocumentNode<MoveOrderMutation, MoveOrderMutationVariables>;
+export const ShipOrderDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'ShipOrder' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CreateShipmentInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'createShipment' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'OrderSummary' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'MoneyParts' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Money' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'currencyCode' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'minorUnits' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'OrderSummary' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Order' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'total' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'customer' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'items' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ShipOrderMutation, ShipOrderMutationVariables>;
+export const CancelOrderLinesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CancelOrderLines' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CancelOrderLinesInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'cancelOrderLines' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'OrderSummary' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'MoneyParts' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Money' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'amount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'currencyCode' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'minorUnits' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'OrderSummary' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Order' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'status' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'createdAt' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'updatedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'total' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'customer' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'items' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
+              ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CancelOrderLinesMutation, CancelOrderLinesMutationVariables>;
 export const BoardUpdatesDocument = {
   kind: 'Document',
   definitions: [
@@ -1953,8 +2574,19 @@ export const BoardUpdatesDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],
@@ -2048,8 +2680,19 @@ export const StaffOrderDocument = {
               kind: 'SelectionSet',
               selections: [
                 { kind: 'Field', name: { kind: 'Name', value: 'sku' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'name' } },
                 { kind: 'Field', name: { kind: 'Name', value: 'quantity' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityShipped' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'quantityCancelled' } },
               ],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'refundDue' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'MoneyParts' } }],
             },
           },
         ],

@@ -51,15 +51,21 @@ export function OrderTimeline({
 }
 
 /** The same change in the audit trail has the same target status and the same instant (the event's). */
+function isRecorded(change: LiveChange, history: readonly Entry[]): boolean {
+  return history.some(
+    (entry) => entry.toStatus === change.status && Date.parse(entry.occurredAt) === Date.parse(change.changedAt),
+  );
+}
+
+/** Whether a change that arrived live is not in the audit trail yet (the page reads the order again until it is). */
+export function hasUnrecorded(history: readonly Entry[], live: readonly LiveChange[]): boolean {
+  return live.some((change) => !isRecorded(change, history));
+}
+
 function withUnrecorded(history: readonly Entry[], live: readonly LiveChange[]): (Entry & { recorded: boolean })[] {
   const recorded = history.map((entry) => ({ ...entry, recorded: true }));
   const unrecorded = live
-    .filter(
-      (change) =>
-        !history.some(
-          (entry) => entry.toStatus === change.status && Date.parse(entry.occurredAt) === Date.parse(change.changedAt),
-        ),
-    )
+    .filter((change) => !isRecorded(change, history))
     .map((change) => ({
       id: `live:${change.version}`,
       type: change.previousStatus ? 'order.status_changed' : 'order.created',

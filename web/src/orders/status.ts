@@ -45,3 +45,13 @@ export function staffMoves(status: OrderStatus): readonly OrderStatus[] {
 export function isOrderStatus(value: string): value is OrderStatus {
   return value in LABELS;
 }
+
+/** Orders staff may record a shipment for (SPEC section 10): paid, and not all shipped. */
+export function staffMayShip(status: OrderStatus): boolean {
+  return status === 'PAID' || status === 'PARTIALLY_SHIPPED';
+}
+
+/** Orders whose unshipped units staff may cancel (SPEC section 10). */
+export function staffMayCancelLines(status: OrderStatus): boolean {
+  return status === 'PENDING' || status === 'PAYMENT_FAILED' || status === 'PAID' || status === 'PARTIALLY_SHIPPED';
+}

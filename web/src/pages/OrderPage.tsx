@@ -6,11 +6,10 @@
 // first read and the subscription starting).
 // The audit trail (history) is written by a consumer just after the change,
 // so a change can arrive before its history row: the timeline shows the
-// change at once and the order is read again until the row is there.
-//
-// Slots for what the schema does not have yet (SPEC section 10): each item's
-// status (OrderItems), shipments with tracking, and the refund due are
-// sections of their own below the items.
+// change at once and the order is read again until the row is there (for a
+// change that kept the status too, such as cancelled units with their reason).
+// Fulfilment (SPEC section 10) comes with every change too: each line's
+// shipped and cancelled units, the parcels with their tracking, the refund due.
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { useMutation, useQuery, useSubscription } from 'urql';
@@ -24,12 +23,12 @@ import {
   CancelMyOrderDocument,
   OrderPageDocument,
   OrderUpdatesDocument,
-  type OrderDetailFragment,
   type OrderUpdatesSubscription,
 } from '../generated/graphql';
 import { formatDateTime, shortId } from '../format';
 import { OrderItems } from '../orders/OrderItems';
-import { OrderTimeline, type LiveChange } from '../orders/OrderTimeline';
+import { OrderShipments } from '../orders/OrderShipments';
+import { hasUnrecorded, OrderTimeline, type LiveChange } from '../orders/OrderTimeline';
 import { customerMayCancel, statusLabel } from '../orders/status';
 
 export function OrderPage({ id }: { id: string }) {
@@ -51,7 +50,10 @@ export function OrderPage({ id }: { id: string }) {
   });
 
   const order = data?.order;
-  useHistoryCatchUp(order, () => refetch({ requestPolicy: 'network-only' }));
+  const historyBehind = order
+    ? (order.history.at(-1)?.toStatus ?? null) !== order.status || hasUnrecorded(order.history, live.data ?? [])
+    : false;
+  useHistoryCatchUp(historyBehind, () => refetch({ requestPolicy: 'network-only' }));
   const status = order?.status;
   const shownStatus = useRef(status);
   useEffect(() => {
@@ -121,6 +123,7 @@ export function OrderPage({ id }: { id: string }) {
         ) : null}
       </dl>
       <OrderItems order={order} />
+      <OrderShipments order={order} />
       {mine && customerMayCancel(order.status) ? (
         <div className="actions">
           {confirmCancel ? (
@@ -167,9 +170,8 @@ export function OrderPage({ id }: { id: string }) {
 const CATCH_UP_DELAY_MS = 1_000;
 const CATCH_UP_TRIES = 10;
 
-/** While the history does not yet end at the order's status, read the order again every second (a few times). */
-function useHistoryCatchUp(order: OrderDetailFragment | null | undefined, refetch: () => void): void {
-  const behind = order ? (order.history.at(-1)?.toStatus ?? null) !== order.status : false;
+/** While the history is behind the order (its status, or a change that arrived live), read the order again every second (a few times). */
+function useHistoryCatchUp(behind: boolean, refetch: () => void): void {
   const [tries, setTries] = useState(0);
   const latest = useRef(refetch);
   useEffect(() => {

@@ -1,7 +1,9 @@
 // The staff board: every order by status, live. A move passes the version the
 // card shows as expectedVersion, so a move based on an out-of-date card is
 // refused (CONFLICT) instead of overwriting someone else's change; the board
-// then says so and reloads the order.
+// then says so and reloads the order. Shipping units and cancelling them
+// (SPEC section 10) happen in a dialog kept at the board's level, so it stays
+// open while the order it is about moves to another column.
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { useClient, useMutation, useQuery, useSubscription } from 'urql';
@@ -20,13 +22,16 @@ import {
   type OrderSummaryFragment,
 } from '../generated/graphql';
 import { formatDateTime, formatMoney, shortId } from '../format';
-import { BOARD_STATUSES, staffMoves, statusLabel } from '../orders/status';
+import { totalUnits, unitsKept, unitsLeft } from '../orders/lines';
+import { BOARD_STATUSES, staffMayCancelLines, staffMayShip, staffMoves, statusLabel } from '../orders/status';
+import { UnitsDialog, type UnitsAction } from '../orders/UnitsDialog';
 
 const COLUMN_SIZE = 25;
 /**
  * A new order is not a change (SPEC section 9: creation is version 1, and
- * only later versions are delivered), so nothing arrives on the socket when
- * one is placed: the first column reads itself again this often.
+ * only later versions are delivered), so nothing arrives on the all-orders
+ * subscription when one is placed: the first column reads itself again this
+ * often. Its first change (a payment, a cancellation) does arrive live.
  */
 const NEW_ORDERS_POLL_MS = 10_000;
 
@@ -36,10 +41,15 @@ interface Notice {
   message: string;
 }
 
+type Notify = (orderId: string, notice: Notice | null) => void;
+type Edit = (orderId: string, action: UnitsAction) => void;
+
 export function StaffBoardPage() {
   const [live] = useSubscription({ query: BoardUpdatesDocument });
   const [reloads, setReloads] = useState(0);
   const [notices, setNotices] = useState<ReadonlyMap<string, Notice>>(new Map());
+  const [editing, setEditing] = useState<{ orderId: string; action: UnitsAction } | null>(null);
+  const announce = useAnnounce();
   const reload = useCallback(() => setReloads((n) => n + 1), []);
   // With a cursor, a reconnect replays what was missed (and the columns it touches reload themselves).
   const resumable = Boolean(live.data?.orderStatusChanged.cursor);
@@ -51,7 +61,7 @@ export function StaffBoardPage() {
     document.title = 'Staff board · Order service';
   }, []);
 
-  const notify = useCallback((orderId: string, notice: Notice | null) => {
+  const notify = useCallback<Notify>((orderId, notice) => {
     setNotices((current) => {
       const next = new Map(current);
       if (notice) next.set(orderId, notice);
@@ -59,6 +69,13 @@ export function StaffBoardPage() {
       return next;
     });
   }, []);
+  const edit = useCallback<Edit>(
+    (orderId, action) => {
+      notify(orderId, null);
+      setEditing({ orderId, action });
+    },
+    [notify],
+  );
 
   return (
     <section aria-labelledby="board-heading" className="board-page">
@@ -82,10 +99,24 @@ export function StaffBoardPage() {
             reloads={reloads}
             notices={notices}
             notify={notify}
+            edit={edit}
             reloadBoard={reload}
           />
         ))}
       </div>
+      {editing ? (
+        <UnitsDialog
+          key={`${editing.orderId}:${editing.action}`}
+          orderId={editing.orderId}
+          action={editing.action}
+          onClose={() => setEditing(null)}
+          onDone={(message) => {
+            notify(editing.orderId, { kind: 'done', message });
+            announce(message);
+          }}
+          reloadBoard={reload}
+        />
+      ) : null}
     </section>
   );
 }
@@ -95,12 +126,14 @@ function BoardColumn({
   reloads,
   notices,
   notify,
+  edit,
   reloadBoard,
 }: {
   status: OrderStatus;
   reloads: number;
   notices: ReadonlyMap<string, Notice>;
-  notify: (orderId: string, notice: Notice | null) => void;
+  notify: Notify;
+  edit: Edit;
   reloadBoard: () => void;
 }) {
   const [{ data, error, fetching }, refetch] = useQuery({
@@ -132,7 +165,13 @@ function BoardColumn({
       <ul>
         {orders.map((order) => (
           <li key={order.id}>
-            <OrderCard order={order} notice={notices.get(order.id)} notify={notify} reloadBoard={reloadBoard} />
+            <OrderCard
+              order={order}
+              notice={notices.get(order.id)}
+              notify={notify}
+              edit={edit}
+              reloadBoard={reloadBoard}
+            />
           </li>
         ))}
       </ul>
@@ -145,18 +184,25 @@ function OrderCard({
   order,
   notice,
   notify,
+  edit,
   reloadBoard,
 }: {
   order: OrderSummaryFragment;
   notice: Notice | undefined;
-  notify: (orderId: string, notice: Notice | null) => void;
+  notify: Notify;
+  edit: Edit;
   reloadBoard: () => void;
 }) {
   const client = useClient();
   const announce = useAnnounce();
   const [moving, move] = useMutation(MoveOrderDocument);
   const titleId = `order-${order.id}`;
-  const items = order.items.reduce((n, item) => n + item.quantity, 0);
+  const items = totalUnits(order.items, (line) => line.quantity);
+  const kept = totalUnits(order.items, unitsKept);
+  const shipped = totalUnits(order.items, (line) => line.quantityShipped);
+  const left = totalUnits(order.items, unitsLeft);
+  const mayShip = staffMayShip(order.status) && left > 0;
+  const mayCancelLines = staffMayCancelLines(order.status) && left > 0;
 
   const moveTo = async (status: OrderStatus) => {
     notify(order.id, null);
@@ -187,6 +233,20 @@ function OrderCard({
         {order.customer.email}
         <br />
         {items} {items === 1 ? 'item' : 'items'} · {formatMoney(order.total)}
+        {shipped > 0 && shipped < kept ? (
+          <>
+            <br />
+            <span data-testid="card-shipped">
+              {shipped} of {kept} shipped
+            </span>
+          </>
+        ) : null}
+        {order.refundDue.minorUnits > 0 ? (
+          <>
+            <br />
+            <span data-testid="card-refund">Refund due {formatMoney(order.refundDue)}</span>
+          </>
+        ) : null}
         <br />
         <time dateTime={order.createdAt}>{formatDateTime(order.createdAt)}</time>
       </p>
@@ -203,9 +263,23 @@ function OrderCard({
               disabled={moving.fetching}
               onClick={() => void moveTo(status)}
             >
-              {status === 'CANCELLED' ? 'Cancel' : `Mark ${statusLabel(status).toLowerCase()}`}
+              {status === 'CANCELLED' ? 'Cancel order' : `Mark ${statusLabel(status).toLowerCase()}`}
             </button>
           ))}
+        </div>
+      ) : null}
+      {mayShip || mayCancelLines ? (
+        <div className="card-actions" role="group" aria-label={`Units of order ${shortId(order.id)}`}>
+          {mayShip ? (
+            <button type="button" className="small" onClick={() => edit(order.id, 'ship')}>
+              Ship units…
+            </button>
+          ) : null}
+          {mayCancelLines ? (
+            <button type="button" className="small danger" onClick={() => edit(order.id, 'cancel')}>
+              Cancel units…
+            </button>
+          ) : null}
         </div>
       ) : null}
       {notice?.kind === 'error' ? <ErrorMessage code={notice.code}>{notice.message}</ErrorMessage> : null}
