@@ -36,6 +36,8 @@ export function isReplicaFailure(error: unknown): boolean {
 interface ReplicaState {
   name: string;
   connection: PostgreSqlConnection;
+  /** The replica's own execute, without the fallback: what its health is judged by. */
+  probe: PostgreSqlConnection['execute'];
   up: boolean;
   /** The last replay position read; null until the first poll answers. */
   replayed: bigint | null;
@@ -62,13 +64,18 @@ export class ReadReplicas {
   /** Takes over the ORM's connections (db/orm.ts): failed replica reads are run again on the primary. */
   attach(primary: PostgreSqlConnection, replicas: readonly { name: string; connection: PostgreSqlConnection }[]): void {
     this.primary = primary;
-    this.replicas = replicas.map(({ name, connection }) => ({ name, connection, up: true, replayed: null }));
-    for (const replica of this.replicas) {
-      const original: Execute = replica.connection.execute.bind(replica.connection);
-      const onPrimary: Execute = primary.execute.bind(primary);
-      replica.connection.execute = (async (...args: Parameters<Execute>) => {
+    const onPrimary: Execute = primary.execute.bind(primary);
+    this.replicas = replicas.map(({ name, connection }) => {
+      const replica: ReplicaState = {
+        name,
+        connection,
+        probe: connection.execute.bind(connection),
+        up: true,
+        replayed: null,
+      };
+      connection.execute = (async (...args: Parameters<Execute>) => {
         try {
-          return await original(...args);
+          return await replica.probe(...args);
         } catch (error) {
           // Inside a transaction (a ctx) the caller must see the failure; a plain read moves to the primary.
           if (args[3] || !isReplicaFailure(error)) throw error;
@@ -76,7 +83,8 @@ export class ReadReplicas {
           return onPrimary(...args);
         }
       }) as Execute;
-    }
+      return replica;
+    });
   }
 
   get configured(): boolean {
@@ -146,9 +154,7 @@ export class ReadReplicas {
     await Promise.all(
       this.replicas.map(async (replica) => {
         try {
-          const [row] = await replica.connection.execute<{ lsn: string | null }[]>(
-            'select pg_last_wal_replay_lsn()::text as lsn',
-          );
+          const [row] = await replica.probe<{ lsn: string | null }[]>('select pg_last_wal_replay_lsn()::text as lsn');
           // Not a standby (null): it cannot say what it has, so it serves nothing.
           if (!row?.lsn) throw new Error(`${replica.name} is not replaying WAL`);
           replica.replayed = parseLsn(row.lsn);
