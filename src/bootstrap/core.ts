@@ -12,6 +12,7 @@ import { CatalogService, InventoryService } from '../catalog/index.js';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { createOrm, migrate, pingDatabase, type Orm } from '../db/orm.js';
+import { ReadReplicas } from '../db/read-replicas.js';
 import { ENTITIES } from './entities.js';
 import { ShutdownRegistry, type ShutdownPhase } from '../lifecycle/shutdown.js';
 import type { Logger } from '../logger.js';
@@ -54,6 +55,8 @@ export interface Core {
   metrics: Metrics;
   readiness: Readiness;
   orm: Orm;
+  /** Which reads may go to a replica (none without DATABASE_READ_URLS). */
+  replicas: ReadReplicas;
   shared: SharedState;
   broker: Broker;
   services: DomainServices;
@@ -77,6 +80,7 @@ export async function openDatabase(
   logger: Logger,
   shutdown: ShutdownRegistry,
   migrateNow: boolean,
+  replicas?: ReadReplicas,
 ): Promise<Orm> {
   let url = config.databaseUrl;
   if (!url) {
@@ -88,11 +92,17 @@ export async function openDatabase(
   const orm = await createOrm({
     url,
     entities: ENTITIES,
-    readUrls: config.databaseReadUrls,
+    // Replicas serve the API's and the consumers' reads alike, with the same pool size.
+    readUrls: replicas ? config.databaseReadUrls : [],
+    replicas,
     poolSize: config.databasePoolSize,
     logger,
   });
   shutdown.add('connections', 'database pool', () => orm.close(true));
+  if (replicas?.configured) {
+    replicas.start();
+    shutdown.add('connections', 'read replica polling', () => replicas.stop());
+  }
   if (migrateNow) {
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -110,8 +120,13 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
   };
   const runsWorkers = role === 'consumers' || config.runConsumers;
   try {
-    const orm = await openDatabase(config, logger, shutdown, config.migrateOnStart);
+    const replicas = new ReadReplicas(logger.child({ component: 'read-replicas' }));
+    const orm = await openDatabase(config, logger, shutdown, config.migrateOnStart, replicas);
     readiness.register({ name: 'database', critical: true, check: () => pingDatabase(orm) });
+    if (replicas.configured) {
+      // A replica down costs the primary its reads, not the service its answers: degraded.
+      readiness.register({ name: 'read replicas', critical: false, check: () => replicas.check() });
+    }
     metrics.watchOutbox(
       () => readOutboxBacklog(orm),
       (err) => logger.warn({ err }, 'could not read the outbox backlog for /metrics'),
@@ -145,6 +160,10 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
     });
 
     const committed = new CommittedEvents();
+    // Whoever made a change reads from the primary until the replicas have it (read-your-writes).
+    committed.onCommitted((_order, events) => {
+      for (const actor of new Set(events.map((event) => event.data.actor))) replicas.wrote(actor);
+    });
     const inventory = new InventoryService();
     const orderCache = new OrderCache(
       shared.cacheStore,
@@ -160,7 +179,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       placement: new OrderPlacement(orm, inventory, committed),
       moves: new OrderMoves(orm, inventory, committed),
       fulfilment: new OrderFulfilment(orm, inventory, committed),
-      reads: new OrderReads(orm, orderCache),
+      reads: new OrderReads(orm, orderCache, replicas),
       audit: new AuditTrail(orm),
       feed: new ChangeFeed(orm),
       orderCache,
@@ -172,6 +191,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       metrics,
       readiness,
       orm,
+      replicas,
       shared,
       broker,
       services,

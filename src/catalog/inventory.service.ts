@@ -4,65 +4,105 @@
 //
 // Each call is one statement, whatever the number of lines: the rows are
 // locked in sku order first (a single global order, so two orders sharing
-// products can never deadlock), then changed together.
+// products can never deadlock), then changed together. `reserveWith` takes the
+// stock and runs the caller's inserts in that same statement, which needs no
+// transaction around it: a statement is atomic on its own.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadInputError, OutOfStockError } from '../errors.js';
 
 export interface StockLine {
   sku: string;
   quantity: number;
 }
 
-/** A reserved line, priced from the catalogue as it was when the stock was taken. */
-export interface ReservedLine extends StockLine {
+/** A line as the caller priced it: the stock is taken only if the catalogue still says so. */
+export interface QuotedLine extends StockLine {
   name: string;
   priceMinor: number;
   currency: string;
 }
 
-interface ReserveRow {
+/** How each line fared in `reserveWith`; the caller's writes ran only when every line was taken. */
+export interface GuardedReservation {
+  /** Every line known, in stock and priced as quoted: the stock was taken and the writes ran. */
+  taken: boolean;
+  unknown: string[];
+  short: StockLine[];
+  /** Lines whose name, price or currency changed since they were quoted. */
+  repriced: string[];
+}
+
+/** Writes that run in the reserving statement, only when every line was taken. */
+export interface GuardedWrites {
+  /**
+   * Data-modifying CTEs (`name as (insert ... select ... where (select ok from reservation))`),
+   * each guarded on the `reservation` CTE's `ok`; `?` placeholders take `params` in order.
+   */
+  ctes: string[];
+  params: unknown[];
+}
+
+interface GuardedRow {
   sku: string;
   quantity: number;
   known: boolean;
-  name: string | null;
-  price_minor: number | null;
-  currency: string | null;
+  available: boolean;
+  priced: boolean;
+  ok: boolean;
 }
 
 export class InventoryService {
   /**
-   * Takes `quantity` of each sku, or nothing at all: an unknown sku is
-   * BAD_USER_INPUT and a short one OUT_OF_STOCK, and the caller's
-   * transaction then rolls back whatever else it did.
+   * Takes `quantity` of each quoted line and, in the same statement, runs
+   * `writes`, or does neither: nothing is taken or written unless every sku
+   * is known, has the stock and still has the quoted name, price and
+   * currency. The rows are locked in sku order before any is changed. Run
+   * outside a transaction, the statement is the whole unit of work: one round
+   * trip, and no lock held while the application thinks.
    */
-  async reserve(tx: EntityManager, lines: readonly StockLine[]): Promise<Map<string, ReservedLine>> {
-    const rows = await tx.execute<ReserveRow[]>(
-      `with wanted as (select * from jsonb_to_recordset(?::jsonb) as w(sku text, quantity int)),
-       locked as (select p.sku from products p where p.sku in (select sku from wanted) order by p.sku for update),
+  async reserveWith(
+    em: EntityManager,
+    lines: readonly QuotedLine[],
+    writes: GuardedWrites,
+  ): Promise<GuardedReservation> {
+    const rows = await em.execute<GuardedRow[]>(
+      `with wanted as (
+         select * from jsonb_to_recordset(?::jsonb)
+           as w(sku text, quantity int, name text, price_minor int, currency text)),
+       locked as (
+         select p.sku, p.stock, p.name, p.price_minor, p.currency from products p
+          where p.sku in (select sku from wanted) order by p.sku for update),
+       checked as (
+         select w.sku, w.quantity, (l.sku is not null) as known,
+                coalesce(l.stock >= w.quantity, false) as available,
+                coalesce(l.name = w.name and l.price_minor = w.price_minor and trim(l.currency) = w.currency, false) as priced
+           from wanted w left join locked l on l.sku = w.sku),
+       reservation as (select coalesce(bool_and(known and available and priced), false) as ok from checked),
        taken as (
          update products p set stock = p.stock - w.quantity
            from wanted w
-          where p.sku = w.sku and p.sku in (select sku from locked) and p.stock >= w.quantity
-          returning p.sku, p.name, p.price_minor, p.currency)
-       select w.sku, w.quantity, (l.sku is not null) as known, t.name, t.price_minor, t.currency
-         from wanted w left join locked l on l.sku = w.sku left join taken t on t.sku = w.sku`,
-      [JSON.stringify(lines.map((l) => ({ sku: l.sku, quantity: l.quantity })))],
+          where p.sku = w.sku and (select ok from reservation)
+          returning p.sku)${writes.ctes.map((cte) => `,\n       ${cte}`).join('')}
+       select c.sku, c.quantity, c.known, c.available, c.priced, (select ok from reservation) as ok
+         from checked c`,
+      [
+        JSON.stringify(
+          lines.map((l) => ({
+            sku: l.sku,
+            quantity: l.quantity,
+            name: l.name,
+            price_minor: l.priceMinor,
+            currency: l.currency,
+          })),
+        ),
+        ...writes.params,
+      ],
     );
-    const reserved = new Map<string, ReservedLine>();
-    for (const row of rows) {
-      if (!row.known) throw new BadInputError(`Unknown sku ${row.sku}`, 'items');
-      if (row.name === null || row.price_minor === null || row.currency === null) {
-        throw new OutOfStockError(row.sku, row.quantity);
-      }
-      reserved.set(row.sku, {
-        sku: row.sku,
-        quantity: row.quantity,
-        name: row.name,
-        priceMinor: row.price_minor,
-        currency: row.currency.trim(),
-      });
-    }
-    return reserved;
+    return {
+      taken: rows.length > 0 && rows.every((r) => r.ok),
+      unknown: rows.filter((r) => !r.known).map((r) => r.sku),
+      short: rows.filter((r) => r.known && !r.available).map((r) => ({ sku: r.sku, quantity: r.quantity })),
+      repriced: rows.filter((r) => r.known && r.available && !r.priced).map((r) => r.sku),
+    };
   }
 
   /** Gives back units of an order's lines (cancelled units), in the caller's transaction. */

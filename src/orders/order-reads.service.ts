@@ -1,10 +1,11 @@
 // Reading orders: one order cache first (order(id) and the orders live
 // subscribers are told about), lists and history from the database. Every
 // read answers only what the caller may see (order-access.ts).
-import type { FilterQuery } from '@mikro-orm/core';
+import type { ConnectionType, FilterQuery } from '@mikro-orm/core';
 import type { Viewer } from '../auth/index.js';
 import type { OrderCache } from '../cache/order-cache.js';
 import type { Orm } from '../db/orm.js';
+import type { ReadReplicas } from '../db/read-replicas.js';
 import { Shipment } from '../fulfilment/index.js';
 import { ForbiddenError } from '../errors.js';
 import { parsePageSize, type Page } from '../pagination.js';
@@ -42,6 +43,8 @@ export class OrderReads {
   constructor(
     private readonly orm: Orm,
     private readonly cache: OrderCache,
+    /** Lists may come from a replica that has the caller's own writes; the cache is always filled from the primary. */
+    private readonly replicas?: ReadReplicas,
   ) {}
 
   async order(viewer: Viewer, id: string): Promise<OrderSnapshot> {
@@ -87,6 +90,7 @@ export class OrderReads {
     if (Object.keys(createdAt).length > 0) where.createdAt = createdAt;
 
     const em = this.orm.em.fork();
+    const connectionType = this.replicas?.readsFor(viewer.userId) ?? 'write';
     let pageWhere: FilterQuery<Order> = where;
     if (after) {
       const cursor = decodeCursor(after);
@@ -98,11 +102,19 @@ export class OrderReads {
       };
     }
     const [rows, totalCount] = await Promise.all([
-      em.find(Order, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1, populate: ['items'] }),
-      em.fork().count(Order, where),
+      em.find(Order, pageWhere, {
+        orderBy: { createdAt: 'desc', id: 'desc' },
+        limit: first + 1,
+        populate: ['items'],
+        connectionType,
+      }),
+      em.fork().count(Order, where, { connectionType }),
     ]);
     const page = rows.slice(0, first);
-    const shipments = await this.shipmentsOf(page.map((order) => order.id));
+    const shipments = await this.shipmentsOf(
+      page.map((order) => order.id),
+      connectionType,
+    );
     const edges = page.map((order) => ({
       cursor: encodeCursor(order),
       node: snapshotOf(order, shipments.get(order.id) ?? []),
@@ -111,12 +123,19 @@ export class OrderReads {
   }
 
   /** The shipments of many orders in one query, each order's oldest first. */
-  private async shipmentsOf(orderIds: readonly string[]): Promise<Map<string, Shipment[]>> {
+  private async shipmentsOf(
+    orderIds: readonly string[],
+    connectionType: ConnectionType,
+  ): Promise<Map<string, Shipment[]>> {
     const byOrder = new Map<string, Shipment[]>();
     if (orderIds.length === 0) return byOrder;
     const rows = await this.orm.em
       .fork()
-      .find(Shipment, { orderId: { $in: [...orderIds] } }, { orderBy: { shippedAt: 'asc', id: 'asc' } });
+      .find(
+        Shipment,
+        { orderId: { $in: [...orderIds] } },
+        { orderBy: { shippedAt: 'asc', id: 'asc' }, connectionType },
+      );
     for (const row of rows) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
     return byOrder;
   }

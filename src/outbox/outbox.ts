@@ -28,3 +28,33 @@ export function enqueueEvents(tx: EntityManager, events: readonly OutboxEvent[],
     );
   }
 }
+
+/**
+ * The same rows as `enqueueEvents`, for a caller that writes them inside a
+ * statement of its own: a CTE inserting the outbox rows of `events`, run only
+ * when `guard` (an SQL boolean) holds, and its one parameter.
+ */
+export function outboxInsert(
+  name: string,
+  events: readonly OutboxEvent[],
+  correlationId: string | null,
+  guard: string,
+): { cte: string; params: unknown[] } {
+  const rows = events.map((event) => ({
+    id: event.id,
+    aggregate_id: event.aggregateId,
+    type: event.type,
+    envelope: event.toEnvelope(),
+    correlation_id: correlationId,
+    created_at: event.occurredAt.toISOString(),
+  }));
+  return {
+    cte: `${name} as (
+         insert into outbox (id, aggregate_id, type, envelope, correlation_id, created_at)
+         select id, aggregate_id, type, envelope, correlation_id, created_at
+           from jsonb_to_recordset(?::jsonb)
+             as r(id uuid, aggregate_id uuid, type text, envelope jsonb, correlation_id text, created_at timestamptz)
+          where ${guard})`,
+    params: [JSON.stringify(rows)],
+  };
+}

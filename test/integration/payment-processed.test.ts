@@ -236,6 +236,11 @@ describe('a consumer channel lost before its ack', () => {
       expect(paid.version).toBe(2);
       expect(await outboxOf(order.id)).toBe(2);
       expect(await processedCount(id)).toBe(1);
+      // The redelivery's handling may still be running when the audit entry lands: wait for its outcome.
+      await waitFor(
+        'the redelivery to be recognised',
+        () => said('duplicate payment message: already applied', id) >= 1,
+      );
       expect(said('payment applied', id)).toBe(1);
       expect(said('duplicate payment message: already applied', id)).toBe(1);
     } finally {
