@@ -16,6 +16,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** An operation over a cost limit (depth, aliases, complexity, batch size, operations per socket); see limits/. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A dependency (the database) is briefly away: the same request may succeed after `retryAfter` seconds. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -85,6 +87,24 @@ export class InvalidStatusTransitionError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly code = ErrorCode.CONFLICT;
+}
+
+/** Seconds a client should wait before retrying after SERVICE_UNAVAILABLE (also the Retry-After header). */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The request met an outage (the database unreachable, a connection cut): nothing
+ * of it took effect that the client could see half-done (each change is one
+ * transaction), so the same request may simply be sent again.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = ErrorCode.SERVICE_UNAVAILABLE;
+  constructor(cause?: unknown) {
+    super('The service is briefly unavailable: retry the same request shortly', {
+      retryAfter: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+    });
+    this.cause = cause;
+  }
 }
 
 export class RateLimitedError extends DomainError {

@@ -24,6 +24,7 @@ import { bearerToken, type Viewer } from '../auth/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
+import { nulCharacterError } from '../graphql/input-guard.js';
 import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
 import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
@@ -83,14 +84,27 @@ export function attachGraphQLWebSocket(options: {
   services: Services;
   logger: Logger;
   metrics?: SocketObserver;
+  /** The caller's address, by the same TRUST_PROXY rule as HTTP (http/client-address.ts). */
+  clientAddress?: (request: IncomingMessage) => string;
+  /** Strip "Did you mean" hints from errors (where introspection is off). */
+  hideSuggestions?: boolean;
+  /** False: the upgrade is refused with 403 before any websocket exists (an Origin not allowed). */
+  allowsUpgrade?: (request: IncomingMessage) => boolean;
 }): GraphQLWebSocket {
   const { schema, services, logger, metrics } = options;
+  const addressOf = options.clientAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
+  const allowsUpgrade = options.allowsUpgrade ?? (() => true);
   const limits = OPERATION_LIMITS;
   const rules = [...specifiedRules, ...shapeRules(limits)];
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
     maxPayload: limits.maxSocketPayloadBytes,
+    verifyClient: ({ req }, done) => {
+      if (allowsUpgrade(req)) return done(true);
+      logger.info({ origin: req.headers.origin, ip: addressOf(req) }, 'websocket upgrade refused: origin not allowed');
+      done(false, 403, 'Origin not allowed');
+    },
   });
 
   const refuse = (ctx: Ctx, code: number, reason: string): false => {
@@ -105,7 +119,7 @@ export function attachGraphQLWebSocket(options: {
       logger,
       {
         requestId,
-        ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        ip: addressOf(ctx.extra.request),
         connection: {
           bufferedBytes: () => ctx.extra.socket.bufferedAmount,
           close: (code, reason) => ctx.extra.socket.close(code, reason),
@@ -116,7 +130,9 @@ export function attachGraphQLWebSocket(options: {
 
   const requestIds = new WeakMap<object, string>();
   const format = (ctx: Ctx, id: string, error: GraphQLError): GraphQLFormattedError =>
-    formatError(error.toJSON(), error, logger, requestIds.get(ctx)?.concat(`:${id}`));
+    formatError(error.toJSON(), error, logger, requestIds.get(ctx)?.concat(`:${id}`), {
+      hideSuggestions: options.hideSuggestions ?? false,
+    });
 
   const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
@@ -168,6 +184,8 @@ export function attachGraphQLWebSocket(options: {
           if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
           throw error;
         }
+        const nul = nulCharacterError(document, payload.variables);
+        if (nul) return [nul];
         // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost;
         // a mistake in the document gets the code it gets over HTTP, never a masked internal error.
         const errors = validate(schema, document, rules);
