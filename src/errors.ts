@@ -53,6 +53,20 @@ export class BadInputError extends DomainError {
   }
 }
 
+/**
+ * An idempotencyKey already used for a different order (other items or address): a client bug, as
+ * payment APIs treat it. `extensions.reason` tells it from other bad input.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  constructor() {
+    super('This idempotencyKey was already used for a different order: use a new key for a new order', {
+      field: 'idempotencyKey',
+      reason: 'IDEMPOTENCY_KEY_REUSED',
+    });
+  }
+}
+
 export class NotFoundError extends DomainError {
   readonly code = ErrorCode.NOT_FOUND;
 }

@@ -6,11 +6,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../auth/index.js';
 import type { InventoryService } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
-import { BadInputError, UnauthenticatedError } from '../errors.js';
+import { BadInputError, IdempotencyKeyReusedError, UnauthenticatedError } from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { OrderCreated } from './order-events.js';
-import { parseCreateOrder, type CreateOrderRequest } from './order-input.js';
+import { parseCreateOrder, sameOrderRequest, type CreateOrderRequest } from './order-input.js';
 import { Order, OrderItem } from './order.entity.js';
 import { persistEvents } from './persist-events.js';
 
@@ -19,14 +19,15 @@ export class OrderPlacement {
     private readonly orm: Orm,
     private readonly inventory: InventoryService,
     private readonly committed: CommittedEvents,
+    private readonly maxLineQuantity: number,
   ) {}
 
   async placeOrder(viewer: Viewer, input: Parameters<typeof parseCreateOrder>[0], meta: RequestMeta): Promise<Order> {
-    const request = parseCreateOrder(input);
+    const request = parseCreateOrder(input, this.maxLineQuantity);
     const em = this.orm.em.fork();
     if (request.idempotencyKey !== null) {
       const existing = await this.findByIdempotencyKey(em, viewer.userId, request.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return answerForRetry(existing, request);
     }
     let created: { order: Order; event: OrderCreated };
     try {
@@ -35,7 +36,7 @@ export class OrderPlacement {
       // A concurrent retry with the same key committed first: its order is the answer.
       if (error instanceof UniqueConstraintViolationException && request.idempotencyKey !== null) {
         const existing = await this.findByIdempotencyKey(this.orm.em.fork(), viewer.userId, request.idempotencyKey);
-        if (existing) return existing;
+        if (existing) return answerForRetry(existing, request);
       }
       // The account went away after its token was checked.
       if (error instanceof ForeignKeyConstraintViolationException) throw new UnauthenticatedError('Account not found');
@@ -108,4 +109,14 @@ export class OrderPlacement {
   private async findByIdempotencyKey(em: EntityManager, customerId: string, key: string): Promise<Order | null> {
     return em.findOne(Order, { customer: customerId, idempotencyKey: key }, { populate: ['items'] });
   }
+}
+
+/** A retry gets the first order; the same key for another order is refused, never answered with the first. */
+function answerForRetry(existing: Order, request: CreateOrderRequest): Order {
+  const placed = {
+    items: existing.items.getItems().map((item) => ({ sku: item.sku, quantity: item.quantity })),
+    shippingAddress: existing.shippingAddress,
+  };
+  if (!sameOrderRequest(placed, request)) throw new IdempotencyKeyReusedError();
+  return existing;
 }
