@@ -66,8 +66,26 @@ describe('a retry of the same order', () => {
     expect(sameOrderRequest(order, { ...order, items: [...order.items].reverse() })).toBe(true);
   });
   it.each([
-    ['another quantity', { ...order, items: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 3 }] }],
-    ['another sku', { ...order, items: [{ sku: 'A', quantity: 1 }, { sku: 'C', quantity: 2 }] }],
+    [
+      'another quantity',
+      {
+        ...order,
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 3 },
+        ],
+      },
+    ],
+    [
+      'another sku',
+      {
+        ...order,
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'C', quantity: 2 },
+        ],
+      },
+    ],
     ['a line fewer', { ...order, items: [{ sku: 'A', quantity: 1 }] }],
     ['another address', { ...order, shippingAddress: '2 Main St' }],
   ])('is not %s', (_name, other) => {

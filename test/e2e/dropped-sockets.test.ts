@@ -66,8 +66,9 @@ it('50 subscribers dropped without a close frame while changes flow: no error li
     input: { items: [{ sku, quantity: 1 }], shippingAddress: 'x' },
   });
   await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId: first.createOrder.id, status: 'PAID' } });
-  await waitFor('every subscriber heard the first change', () =>
-    subscribers.every((s) => s.received() >= 1) && witness.received() >= 1,
+  await waitFor(
+    'every subscriber heard the first change',
+    () => subscribers.every((s) => s.received() >= 1) && witness.received() >= 1,
   );
 
   lines.length = 0;

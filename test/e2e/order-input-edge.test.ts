@@ -33,7 +33,9 @@ describe('idempotency keys', () => {
     const customer = await newCustomer(t);
     const input = { items: [{ sku, quantity: 2 }], shippingAddress: '1 Retry Road', idempotencyKey: 'same-1' };
     const first = await customer.client.ok(CreateOrderDocument, { input });
-    const again = await customer.client.ok(CreateOrderDocument, { input: { ...input, shippingAddress: ' 1 Retry Road ' } });
+    const again = await customer.client.ok(CreateOrderDocument, {
+      input: { ...input, shippingAddress: ' 1 Retry Road ' },
+    });
     expect(again.createOrder.id).toBe(first.createOrder.id);
     expect(await stockOf(t, sku)).toBe(8);
   });
