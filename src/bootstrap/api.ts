@@ -15,7 +15,7 @@ import { NotificationService, WebhookEndpointService } from '../notifications/in
 import { UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
-import { serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
+import { contextFailure, serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
 import { inputGuardPlugin } from '../graphql/input-guard.js';
 import { createSchema } from '../graphql/schema.js';
 import { clientAddress, compileTrust } from '../http/client-address.js';
@@ -169,7 +169,9 @@ export async function startApi(core: Core): Promise<Api> {
             },
           );
         }
-        const caller = await authenticateCaller(services.authenticator, token);
+        const caller = await authenticateCaller(services.authenticator, token).catch((error: unknown) => {
+          throw contextFailure(error, req.header('accept'));
+        });
         return createContext(services, logger, { requestId, ip: clientIp(req) }, caller);
       },
     }),

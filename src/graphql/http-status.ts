@@ -4,7 +4,10 @@
 // asked for the new media type, and a 200 with SERVICE_UNAVAILABLE (and
 // `extensions.retryAfter`) for the rest: both can tell "try again".
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ErrorCode, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../errors.js';
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { classifyFailure } from '../broker/failure.js';
+import { ErrorCode, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS, ServiceUnavailableError } from '../errors.js';
 
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
 
@@ -39,4 +42,22 @@ export function prefersGraphQLResponseJson(accept: string | undefined): boolean 
     else if (type === 'application/json') json = Math.max(json, q);
   }
   return ours > 0 && ours >= json;
+}
+
+/**
+ * An outage met while building a request's context (the caller's account is looked up): Apollo
+ * answers those before any plugin runs, so the status is decided here, by the same rule.
+ */
+export function contextFailure(error: unknown, accept: string | undefined): unknown {
+  if (classifyFailure(error) !== 'transient') return error;
+  const modern = prefersGraphQLResponseJson(accept);
+  return new GraphQLError('unavailable', {
+    originalError: new ServiceUnavailableError(error),
+    extensions: {
+      http: {
+        status: modern ? 503 : 200,
+        headers: new HeaderMap(modern ? [['retry-after', String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS)]] : []),
+      },
+    },
+  });
 }

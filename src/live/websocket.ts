@@ -21,7 +21,9 @@ import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type Viewer } from '../auth/index.js';
-import { UnauthenticatedError } from '../errors.js';
+import { classifyFailure } from '../broker/failure.js';
+import { errorSummary } from '../broker/retry.js';
+import { ErrorCode, UnauthenticatedError } from '../errors.js';
 import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { nulCharacterError } from '../graphql/input-guard.js';
@@ -147,6 +149,11 @@ export function attachGraphQLWebSocket(options: {
           viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
+          // The account could not be looked up (the database away): try again later, as the client will.
+          if (classifyFailure(error) === 'transient') {
+            logger.warn({ err: errorSummary(error) }, 'websocket refused for now: dependency unavailable');
+            return refuse(ctx, SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
+          }
           throw error;
         }
         ctx.extra.viewer = viewer;
@@ -217,6 +224,18 @@ export function attachGraphQLWebSocket(options: {
         };
       },
       onNext: (ctx, id, _payload, _args, result) => {
+        const errors = result.errors?.map((e) => format(ctx, id, e));
+        if (
+          ctx.extra.subscriptionIds?.has(id) &&
+          errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)
+        ) {
+          // A change that could not be read whole (the database away) is not sent as an error: the socket
+          // closes with 1013, which the client retries, resuming from its last cursor, so the change
+          // arrives whole once the service can read it (docs/live.md).
+          // Closing first: graphql-ws sends nothing on a socket that is no longer open.
+          ctx.extra.socket.close(SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
+          return undefined;
+        }
         const requested = ctx.extra.costs?.get(id);
         const extensions = {
           ...result.extensions,
@@ -224,7 +243,7 @@ export function attachGraphQLWebSocket(options: {
         };
         return {
           ...(result.data !== undefined ? { data: result.data } : {}),
-          ...(result.errors ? { errors: result.errors.map((e) => format(ctx, id, e)) } : {}),
+          ...(errors ? { errors } : {}),
           ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
         };
       },
