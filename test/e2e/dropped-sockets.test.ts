@@ -2,25 +2,18 @@
 // killed) is ordinary life, not a server error: 50 subscribers dropped at
 // once, without a close frame, while changes are being sent to them, leave
 // no error line in the log and nothing on stderr.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { CreateOrderDocument, UpdateOrderStatusDocument } from '../generated/graphql.js';
 import { adminClient, addProduct, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
 import { socketUrl, waitFor } from '../support/live.js';
+import { capturedLogs } from '../support/log-lines.js';
 
-const lines: { level: number; msg: string }[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as never);
-    done();
-  },
-});
+const { logger, lines } = capturedLogs('info');
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({}, { logger: pino({ level: 'info' }, sink) });
+  t = await startTestApp({}, { logger });
 });
 afterAll(async () => {
   await t?.stop();

@@ -2,26 +2,19 @@
 // idempotency key reused for another order is refused (in a race too), a
 // line over MAX_LINE_QUANTITY is refused, and a NUL character in any string
 // argument is BAD_USER_INPUT, logged as one info line and never an error.
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Order } from '../../src/orders/order.entity.js';
 import { CreateOrderDocument } from '../generated/graphql.js';
 import { codes, type GraphQLErrorBody } from '../support/client.js';
 import { addProduct, newCustomer, startTestApp, stockOf, type TestApp } from '../support/harness.js';
 import { executeOverSocket, liveClient } from '../support/live.js';
+import { capturedLogs } from '../support/log-lines.js';
 
-const lines: { level: number; msg: string; err?: unknown }[] = [];
-const logStream = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as never);
-    done();
-  },
-});
+const { logger, lines } = capturedLogs('info');
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ MAX_LINE_QUANTITY: '5' }, { logger: pino({ level: 'info' }, logStream) });
+  t = await startTestApp({ MAX_LINE_QUANTITY: '5' }, { logger });
 });
 afterAll(async () => {
   await t?.stop();
