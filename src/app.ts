@@ -18,6 +18,8 @@ export interface App {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
   url: string;
   port: number;
+  /** Where Prometheus scrapes: the API's own /metrics, or METRICS_HOST:METRICS_PORT. */
+  metricsUrl: string;
   services: Services;
   orm: Orm;
   broker: Broker;

@@ -95,4 +95,54 @@ describe('configuration', () => {
     expect(parseRateLimit('X', '60/1m')).toEqual({ max: 60, windowMs: 60_000 });
     expect(parseRateLimit('X', '5/30s')).toEqual({ max: 5, windowMs: 30_000 });
   });
+
+  it('trusts no proxy unless told: a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.5',
+      'loopback',
+    ]);
+    expect(errorOf({ TRUST_PROXY: 'true' }).variable).toBe('TRUST_PROXY');
+    expect(errorOf({ TRUST_PROXY: 'not-an-address' }).variable).toBe('TRUST_PROXY');
+  });
+
+  it('allows every origin in development and none in production unless CORS_ORIGINS says', () => {
+    expect(loadConfig({}).corsOrigins).toBe('*');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), CORS_ORIGINS: 'https://shop.example.com' })
+        .corsOrigins,
+    ).toEqual(['https://shop.example.com']);
+    expect(loadConfig({ CORS_ORIGINS: 'http://localhost:5173/, https://a.example' }).corsOrigins).toEqual([
+      'http://localhost:5173',
+      'https://a.example',
+    ]);
+    for (const bad of ['shop.example.com', 'https://shop.example.com/app', 'null']) {
+      expect(errorOf({ CORS_ORIGINS: bad }).variable).toBe('CORS_ORIGINS');
+    }
+  });
+
+  it('serves /metrics on the API port unless METRICS_PORT is set', () => {
+    expect(loadConfig({}).metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.2' }).metrics).toEqual({
+      port: 9464,
+      host: '10.0.0.2',
+    });
+    expect(errorOf({ METRICS_HOST: '10.0.0.2' }).variable).toBe('METRICS_HOST');
+  });
+
+  it('expires unpaid orders after 30 minutes and caps a line at 1000 units by default', () => {
+    expect(loadConfig({}).orders).toEqual({ paymentTimeoutMs: 30 * 60_000, maxLineQuantity: 1000 });
+    expect(loadConfig({ ORDER_PAYMENT_TIMEOUT: '45s', MAX_LINE_QUANTITY: '20' }).orders).toEqual({
+      paymentTimeoutMs: 45_000,
+      maxLineQuantity: 20,
+    });
+    expect(errorOf({ ORDER_PAYMENT_TIMEOUT: '0s' }).variable).toBe('ORDER_PAYMENT_TIMEOUT');
+    expect(errorOf({ MAX_LINE_QUANTITY: '1001' }).variable).toBe('MAX_LINE_QUANTITY');
+  });
 });

@@ -5,6 +5,7 @@
 // the README's table and this file can be compared line by line.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { normalizeEmail, validatePassword } from './auth/index.js';
 
 export class ConfigError extends Error {
@@ -26,6 +27,12 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
+  /** Which hops in X-Forwarded-For to believe (Express's `trust proxy`); false: the socket's own address. */
+  trustProxy: TrustProxy;
+  /** Origins a browser may call the API from: '*' any; otherwise the exact origins listed (the API's own always). */
+  corsOrigins: '*' | string[];
+  /** Where /metrics is served: null on the API's own port (as /healthz and /readyz), else a port of its own. */
+  metrics: { port: number; host: string } | null;
   /** Unset: embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   databaseReadUrls: string[];
@@ -87,7 +94,16 @@ export interface Config {
   /** How long a graceful shutdown may take before the process gives up and exits 1. */
   shutdownTimeoutMs: number;
   notifications: NotificationsConfig;
+  orders: {
+    /** PENDING or PAYMENT_FAILED orders older than this are cancelled by system:expiry, their stock returned. */
+    paymentTimeoutMs: number;
+    /** Most units of one product in one order line. */
+    maxLineQuantity: number;
+  };
 }
+
+/** false, a hop count, or addresses, CIDRs and proxy-addr's names (loopback, linklocal, uniquelocal). */
+export type TrustProxy = false | number | string[];
 
 type Env = Record<string, string | undefined>;
 
@@ -163,6 +179,64 @@ function parseKeyPrefix(raw: string | undefined): string {
   return prefix;
 }
 
+/** `TRUST_PROXY`: off (unset, `false`, `0`), a hop count (`1`), or a comma list of addresses and CIDRs. */
+export function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value.toLowerCase() === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) throw new ConfigError('TRUST_PROXY', `expected at most 32 hops; got ${hops}`);
+    return hops;
+  }
+  if (value.toLowerCase() === 'true') {
+    // Trusting every hop lets any client choose its own address, and so its rate-limit bucket.
+    throw new ConfigError('TRUST_PROXY', "give a hop count (1) or the proxies' addresses, not true");
+  }
+  const list = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (error) {
+    throw new ConfigError('TRUST_PROXY', error instanceof Error ? error.message : String(error));
+  }
+  return list;
+}
+
+/** `CORS_ORIGINS`: `*`, or a comma list of origins such as `https://shop.example.com,http://localhost:5173`. */
+export function parseCorsOrigins(raw: string | undefined, production: boolean): Config['corsOrigins'] {
+  const value = raw?.trim() ?? '';
+  if (value === '') return production ? [] : '*';
+  if (value === '*') return '*';
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      let origin: string;
+      try {
+        origin = new URL(entry).origin;
+      } catch {
+        throw new ConfigError('CORS_ORIGINS', `"${entry}" is not an origin like https://shop.example.com`);
+      }
+      // An origin is scheme, host and port: nothing else may follow, or the browser's Origin never matches.
+      if (origin === 'null' || origin !== entry.replace(/\/$/, '')) {
+        throw new ConfigError('CORS_ORIGINS', `"${entry}" is not an origin like https://shop.example.com`);
+      }
+      return origin;
+    });
+}
+
+function parseMetricsListener(env: Env, host: string): Config['metrics'] {
+  const rawPort = env.METRICS_PORT?.trim();
+  if (!rawPort) {
+    if (env.METRICS_HOST?.trim()) throw new ConfigError('METRICS_HOST', 'needs METRICS_PORT');
+    return null;
+  }
+  return { port: parseInteger('METRICS_PORT', rawPort, 0, 0, 65535), host: env.METRICS_HOST?.trim() || host };
+}
+
 function parseFraction(variable: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw.trim());
@@ -231,10 +305,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const embeddedDefaults = !databaseUrl && !redisUrl && !rabbitmqUrl;
 
+  const host = env.HOST?.trim() || '127.0.0.1';
   return {
     env: nodeEnv as Config['env'],
-    host: env.HOST?.trim() || '127.0.0.1',
+    host,
     port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
+    metrics: parseMetricsListener(env, host),
     databaseUrl,
     databaseReadUrls,
     databasePoolSize: parseInteger('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, databaseUrl ? 20 : 10, 1, 500),
@@ -286,6 +364,13 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: parseLogLevel(env.LOG_LEVEL, nodeEnv === 'test' ? 'warn' : 'info'),
     shutdownTimeoutMs: Math.round(parseDurationSeconds('SHUTDOWN_TIMEOUT', env.SHUTDOWN_TIMEOUT || '15s') * 1000),
     notifications: loadNotificationsConfig(env),
+    orders: {
+      paymentTimeoutMs: Math.round(
+        parseDurationSeconds('ORDER_PAYMENT_TIMEOUT', env.ORDER_PAYMENT_TIMEOUT || '30m') * 1000,
+      ),
+      // The database's own check (order_items.quantity between 1 and 1000) is the ceiling.
+      maxLineQuantity: parseInteger('MAX_LINE_QUANTITY', env.MAX_LINE_QUANTITY, 1000, 1, 1000),
+    },
   };
 }
 

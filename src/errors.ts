@@ -16,6 +16,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** An operation over a cost limit (depth, aliases, complexity, batch size, operations per socket); see limits/. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A dependency (the database) is briefly away: the same request may succeed after `retryAfter` seconds. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: ApolloServerErrorCode.INTERNAL_SERVER_ERROR,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -48,6 +50,20 @@ export class BadInputError extends DomainError {
   readonly code = ErrorCode.BAD_USER_INPUT;
   constructor(message: string, field?: string) {
     super(message, field ? { field } : {});
+  }
+}
+
+/**
+ * An idempotencyKey already used for a different order (other items or address): a client bug, as
+ * payment APIs treat it. `extensions.reason` tells it from other bad input.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = ErrorCode.BAD_USER_INPUT;
+  constructor() {
+    super('This idempotencyKey was already used for a different order: use a new key for a new order', {
+      field: 'idempotencyKey',
+      reason: 'IDEMPOTENCY_KEY_REUSED',
+    });
   }
 }
 
@@ -85,6 +101,24 @@ export class InvalidStatusTransitionError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly code = ErrorCode.CONFLICT;
+}
+
+/** Seconds a client should wait before retrying after SERVICE_UNAVAILABLE (also the Retry-After header). */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The request met an outage (the database unreachable, a connection cut): nothing
+ * of it took effect that the client could see half-done (each change is one
+ * transaction), so the same request may simply be sent again.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly code = ErrorCode.SERVICE_UNAVAILABLE;
+  constructor(cause?: unknown) {
+    super('The service is briefly unavailable: retry the same request shortly', {
+      retryAfter: SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS,
+    });
+    this.cause = cause;
+  }
 }
 
 export class RateLimitedError extends DomainError {

@@ -9,13 +9,24 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import helmet from 'helmet';
 import { Authenticator, bearerToken } from '../auth/index.js';
 import { NotificationService, WebhookEndpointService } from '../notifications/index.js';
 import { UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
+import { contextFailure, serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
+import { inputGuardPlugin } from '../graphql/input-guard.js';
 import { createSchema } from '../graphql/schema.js';
-import { operationalRoutes } from '../http/ops-routes.js';
+import { clientAddress, compileTrust } from '../http/client-address.js';
+import {
+  graphqlContentTypeGuard,
+  graphqlHttpErrorHandler,
+  graphqlMethodGuard,
+  sendGraphQLHttpError,
+} from '../http/graphql-http-errors.js';
+import { metricsRoutes, operationalRoutes } from '../http/ops-routes.js';
+import { OriginPolicy } from '../http/origins.js';
 import { playgroundRoutes } from '../http/playground.js';
 import { requestContext } from '../http/request-context.js';
 import { webAppRoutes } from '../http/web-app.js';
@@ -32,6 +43,8 @@ export interface Api {
   /** Where the API answers, e.g. http://127.0.0.1:4000/graphql */
   url: string;
   port: number;
+  /** Where Prometheus scrapes: the API's own /metrics, or METRICS_HOST:METRICS_PORT. */
+  metricsUrl: string;
   services: Services;
 }
 
@@ -63,19 +76,35 @@ export async function startApi(core: Core): Promise<Api> {
   };
 
   const schema = await createSchema();
+  const trust = compileTrust(config.trustProxy);
+  const origins = new OriginPolicy(config.corsOrigins);
   const app = express();
   app.disable('x-powered-by');
+  // req.ip by TRUST_PROXY; the websocket uses the same function (clientAddress).
+  app.set('trust proxy', trust);
   const httpServer: Server = createServer(app);
-  const socket = attachGraphQLWebSocket({ httpServer, schema, services, logger, metrics });
+  const socket = attachGraphQLWebSocket({
+    httpServer,
+    schema,
+    services,
+    logger,
+    metrics,
+    clientAddress: (request) => clientAddress(request, trust),
+    hideSuggestions: !config.introspection,
+    allowsUpgrade: (request) => origins.allowsUpgrade(request),
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.introspection,
+    // With introspection off, "Did you mean" hints would leak the schema bit by bit (formatError strips the rest).
+    hideSchemaDetailsFromClientErrors: !config.introspection,
     allowBatchedHttpRequests: true, // bounded by batchSizeGuard
     validationRules: shapeRules(),
     includeStacktraceInErrorResponses: false,
     // The entry point owns SIGTERM/SIGINT and runs the whole shutdown; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => formatError(formatted, error, logger, currentRequestId(error)),
+    formatError: (formatted, error) =>
+      formatError(formatted, error, logger, currentRequestId(error), { hideSuggestions: !config.introspection }),
     plugins: [
       // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
       ApolloServerPluginDrainHttpServer({
@@ -87,6 +116,8 @@ export async function startApi(core: Core): Promise<Api> {
       // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
       ApolloServerPluginLandingPageDisabled(),
       graphqlObserver(metrics),
+      inputGuardPlugin(),
+      serviceUnavailableStatusPlugin(),
       operationCostPlugin(schema),
       {
         // Remember the request id where formatError can find it.
@@ -105,11 +136,17 @@ export async function startApi(core: Core): Promise<Api> {
   core.onStop('http', 'HTTP server', () => apollo.stop());
 
   app.use(requestContext(logger));
-  app.use(operationalRoutes({ readiness: core.readiness, metrics }));
+  // nosniff, a same-origin frame policy, no referrer, and the rest of helmet's defaults; the pages
+  // (playground, web app) replace its Content-Security-Policy with their own.
+  app.use(helmet());
+  // Before anything else that matches /graphql (the playground's GET route would answer OPTIONS itself).
+  app.use('/graphql', cors(origins.corsOptions()));
+  app.use(operationalRoutes({ readiness: core.readiness, metrics: config.metrics ? null : metrics }));
   if (config.playground) app.use(playgroundRoutes());
   app.use(
     '/graphql',
-    cors(),
+    graphqlMethodGuard(),
+    graphqlContentTypeGuard(),
     express.json({ limit: '1mb' }),
     batchSizeGuard(),
     expressMiddleware<GraphQLContext>(apollo as ApolloServer<GraphQLContext & BaseContext>, {
@@ -132,21 +169,54 @@ export async function startApi(core: Core): Promise<Api> {
             },
           );
         }
-        const caller = await authenticateCaller(services.authenticator, token);
+        const caller = await authenticateCaller(services.authenticator, token).catch((error: unknown) => {
+          throw contextFailure(error, req.header('accept'));
+        });
         return createContext(services, logger, { requestId, ip: clientIp(req) }, caller);
       },
     }),
   );
+  app.use('/graphql', graphqlHttpErrorHandler(logger));
   // The web app at / (after the API's routes, which it never answers anyway).
   app.use(webAppRoutes());
+  // Nothing anywhere answers with Express's HTML error page (a stack trace outside production).
+  app.use(((error, _req, res, next) => {
+    if (res.headersSent) return next(error);
+    logger.error({ err: error }, 'unexpected HTTP error');
+    sendGraphQLHttpError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+  }) satisfies express.ErrorRequestHandler);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
-  return { url, port, services };
+  const url = `${origin(config.host, port)}/graphql`;
+  const metricsUrl = config.metrics
+    ? await serveMetricsApart(core, config.metrics)
+    : `${origin(config.host, port)}/metrics`;
+  return { url, port, metricsUrl, services };
+}
+
+function origin(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** METRICS_PORT: /metrics on a listener of its own (a private interface), not on the public API. */
+async function serveMetricsApart(core: Core, where: { port: number; host: string }): Promise<string> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRoutes(core.metrics));
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(where.port, where.host, () => resolve());
+  });
+  core.onStop('http', 'metrics server', async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return `${origin(where.host, (server.address() as AddressInfo).port)}/metrics`;
 }
 
 function clientIp(req: express.Request): string {

@@ -176,7 +176,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       auth: new AuthService(orm, { ...config.jwt, bcryptCost: config.bcryptCost }),
       catalog: new CatalogService(orm),
       inventory,
-      placement: new OrderPlacement(orm, inventory, committed),
+      placement: new OrderPlacement(orm, inventory, committed, config.orders.maxLineQuantity),
       moves: new OrderMoves(orm, inventory, committed),
       fulfilment: new OrderFulfilment(orm, inventory, committed),
       reads: new OrderReads(orm, orderCache, replicas),

@@ -2,7 +2,10 @@
 // consumers, on the core's broker. The consumers themselves live in
 // consumers/ and are handed in by the entry point; this module only runs them.
 import type { MessageHandler, Subscription } from '../broker/broker.js';
+import { classifyFailure } from '../broker/failure.js';
+import { errorSummary } from '../broker/retry.js';
 import type { Config } from '../config.js';
+import { OrderExpiry } from '../orders/index.js';
 import { OutboxRelay, type RelayOptions } from '../outbox/relay.js';
 import type { Core } from './core.js';
 
@@ -47,6 +50,7 @@ export async function startWorkers(
   }
   relay.start();
   startFeedPruning(core);
+  startOrderExpiry(core);
   logger.info({ broker: broker.kind, consumers: [...subscriptions.keys()] }, 'outbox relay and consumers running');
   return { relay, subscriptions };
 }
@@ -72,3 +76,37 @@ function startFeedPruning(core: Core): void {
 }
 
 const PRUNE_EVERY_MS = 5 * 60_000;
+
+/**
+ * Orders unpaid past ORDER_PAYMENT_TIMEOUT are cancelled by system:expiry, swept every quarter of the
+ * timeout (1 s to 1 min): an order waits at most that much longer. Every workers process sweeps; each
+ * order is cancelled once (orders/order-expiry.ts).
+ */
+function startOrderExpiry(core: Core): void {
+  const log = core.logger.child({ component: 'order-expiry' });
+  const timeoutMs = core.config.orders.paymentTimeoutMs;
+  const expiry = new OrderExpiry(core.orm, core.services.moves, timeoutMs);
+  let running: Promise<void> | null = null;
+  const sweep = async () => {
+    try {
+      const cancelled = await expiry.sweep();
+      if (cancelled > 0) log.info({ cancelled, timeoutMs }, 'cancelled orders left unpaid past ORDER_PAYMENT_TIMEOUT');
+    } catch (err) {
+      // The database away: the next sweep picks up where this one stopped.
+      const kind = classifyFailure(err);
+      if (kind === 'transient') log.warn({ err: errorSummary(err) }, 'could not expire unpaid orders; will retry');
+      else log.error({ err }, 'could not expire unpaid orders; will retry');
+    }
+  };
+  const timer = setInterval(
+    () => {
+      running ??= sweep().finally(() => (running = null));
+    },
+    Math.min(60_000, Math.max(1_000, Math.round(timeoutMs / 4))),
+  );
+  timer.unref();
+  core.onStop('workers', 'order expiry', async () => {
+    clearInterval(timer);
+    await running;
+  });
+}

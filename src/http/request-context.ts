@@ -24,6 +24,8 @@ export function requestContext(logger: Logger): RequestHandler {
       const line = {
         method: req.method,
         path,
+        // By TRUST_PROXY: the client behind the load balancer, not the balancer.
+        ip: req.ip,
         status: res.statusCode,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         operationName: scope.operationName,

@@ -21,9 +21,12 @@ import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, type Viewer } from '../auth/index.js';
-import { UnauthenticatedError } from '../errors.js';
+import { classifyFailure } from '../broker/failure.js';
+import { errorSummary } from '../broker/retry.js';
+import { ErrorCode, UnauthenticatedError } from '../errors.js';
 import { createContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
+import { nulCharacterError } from '../graphql/input-guard.js';
 import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
 import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
@@ -83,14 +86,27 @@ export function attachGraphQLWebSocket(options: {
   services: Services;
   logger: Logger;
   metrics?: SocketObserver;
+  /** The caller's address, by the same TRUST_PROXY rule as HTTP (http/client-address.ts). */
+  clientAddress?: (request: IncomingMessage) => string;
+  /** Strip "Did you mean" hints from errors (where introspection is off). */
+  hideSuggestions?: boolean;
+  /** False: the upgrade is refused with 403 before any websocket exists (an Origin not allowed). */
+  allowsUpgrade?: (request: IncomingMessage) => boolean;
 }): GraphQLWebSocket {
   const { schema, services, logger, metrics } = options;
+  const addressOf = options.clientAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
+  const allowsUpgrade = options.allowsUpgrade ?? (() => true);
   const limits = OPERATION_LIMITS;
   const rules = [...specifiedRules, ...shapeRules(limits)];
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
     maxPayload: limits.maxSocketPayloadBytes,
+    verifyClient: ({ req }, done) => {
+      if (allowsUpgrade(req)) return done(true);
+      logger.info({ origin: req.headers.origin, ip: addressOf(req) }, 'websocket upgrade refused: origin not allowed');
+      done(false, 403, 'Origin not allowed');
+    },
   });
 
   const refuse = (ctx: Ctx, code: number, reason: string): false => {
@@ -105,7 +121,7 @@ export function attachGraphQLWebSocket(options: {
       logger,
       {
         requestId,
-        ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        ip: addressOf(ctx.extra.request),
         connection: {
           bufferedBytes: () => ctx.extra.socket.bufferedAmount,
           close: (code, reason) => ctx.extra.socket.close(code, reason),
@@ -116,7 +132,9 @@ export function attachGraphQLWebSocket(options: {
 
   const requestIds = new WeakMap<object, string>();
   const format = (ctx: Ctx, id: string, error: GraphQLError): GraphQLFormattedError =>
-    formatError(error.toJSON(), error, logger, requestIds.get(ctx)?.concat(`:${id}`));
+    formatError(error.toJSON(), error, logger, requestIds.get(ctx)?.concat(`:${id}`), {
+      hideSuggestions: options.hideSuggestions ?? false,
+    });
 
   const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
@@ -131,6 +149,11 @@ export function attachGraphQLWebSocket(options: {
           viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
+          // The account could not be looked up (the database away): try again later, as the client will.
+          if (classifyFailure(error) === 'transient') {
+            logger.warn({ err: errorSummary(error) }, 'websocket refused for now: dependency unavailable');
+            return refuse(ctx, SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
+          }
           throw error;
         }
         ctx.extra.viewer = viewer;
@@ -168,6 +191,8 @@ export function attachGraphQLWebSocket(options: {
           if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
           throw error;
         }
+        const nul = nulCharacterError(document, payload.variables);
+        if (nul) return [nul];
         // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost;
         // a mistake in the document gets the code it gets over HTTP, never a masked internal error.
         const errors = validate(schema, document, rules);
@@ -199,6 +224,18 @@ export function attachGraphQLWebSocket(options: {
         };
       },
       onNext: (ctx, id, _payload, _args, result) => {
+        const errors = result.errors?.map((e) => format(ctx, id, e));
+        if (
+          ctx.extra.subscriptionIds?.has(id) &&
+          errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)
+        ) {
+          // A change that could not be read whole (the database away) is not sent as an error: the socket
+          // closes with 1013, which the client retries, resuming from its last cursor, so the change
+          // arrives whole once the service can read it (docs/live.md).
+          // Closing first: graphql-ws sends nothing on a socket that is no longer open.
+          ctx.extra.socket.close(SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
+          return undefined;
+        }
         const requested = ctx.extra.costs?.get(id);
         const extensions = {
           ...result.extensions,
@@ -206,7 +243,7 @@ export function attachGraphQLWebSocket(options: {
         };
         return {
           ...(result.data !== undefined ? { data: result.data } : {}),
-          ...(result.errors ? { errors: result.errors.map((e) => format(ctx, id, e)) } : {}),
+          ...(errors ? { errors } : {}),
           ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
         };
       },

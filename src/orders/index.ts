@@ -31,6 +31,7 @@ export { UnknownOrderError } from './order-changes.js';
 export { OrderFulfilmentResolver } from './order-fulfilment.resolver.js';
 export { OrderFulfilment, type ShippingOutcome } from './order-fulfilment.service.js';
 export { ItemStatus } from './order-lines.js';
+export { OrderExpiry } from './order-expiry.js';
 export { OrderMoves, type PaymentOutcome } from './order-moves.service.js';
 export { OrderPlacement } from './order-placement.service.js';
 export { loadOrderSnapshot, OrderReads } from './order-reads.service.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../errors.js';
-import { decodeCursor, encodeCursor, parseCreateOrder, parseUuid } from './order-input.js';
+import { decodeCursor, encodeCursor, parseCreateOrder, parseUuid, sameOrderRequest } from './order-input.js';
 import { parsePageSize } from '../pagination.js';
 
 const item = { sku: 'MUG-LOGO', quantity: 1 };
@@ -37,6 +37,59 @@ describe('createOrder input', () => {
       expect(error).toBeInstanceOf(BadInputError);
       expect((error as BadInputError).details.field).toBe(field);
     }
+  });
+});
+
+describe('MAX_LINE_QUANTITY', () => {
+  it('refuses a line over the configured cap, and never over the database bound of 1000', () => {
+    expect(parseCreateOrder({ items: [{ sku: 'A', quantity: 5 }], shippingAddress: 'x' }, 5).items).toEqual([
+      { sku: 'A', quantity: 5 },
+    ]);
+    expect(() => parseCreateOrder({ items: [{ sku: 'A', quantity: 6 }], shippingAddress: 'x' }, 5)).toThrow(
+      'quantity must be 1 to 5',
+    );
+    expect(() => parseCreateOrder({ items: [{ sku: 'A', quantity: 1001 }], shippingAddress: 'x' }, 5000)).toThrow(
+      BadInputError,
+    );
+  });
+});
+
+describe('a retry of the same order', () => {
+  const order = {
+    items: [
+      { sku: 'A', quantity: 1 },
+      { sku: 'B', quantity: 2 },
+    ],
+    shippingAddress: '1 Main St',
+  };
+  it('is the same items, in any order of lines, to the same address', () => {
+    expect(sameOrderRequest(order, { ...order, items: [...order.items].reverse() })).toBe(true);
+  });
+  it.each([
+    [
+      'another quantity',
+      {
+        ...order,
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 3 },
+        ],
+      },
+    ],
+    [
+      'another sku',
+      {
+        ...order,
+        items: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'C', quantity: 2 },
+        ],
+      },
+    ],
+    ['a line fewer', { ...order, items: [{ sku: 'A', quantity: 1 }] }],
+    ['another address', { ...order, shippingAddress: '2 Main St' }],
+  ])('is not %s', (_name, other) => {
+    expect(sameOrderRequest(order, other)).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { isUuid } from '../ids.js';
 
 export const MAX_ITEMS_PER_ORDER = 100;
 export const MIN_QUANTITY = 1;
+/** The database's own bound on a line (order_items' check); MAX_LINE_QUANTITY may set a lower one. */
 export const MAX_QUANTITY = 1000;
 export const MAX_SHIPPING_ADDRESS = 1000;
 export const MAX_IDEMPOTENCY_KEY = 200;
@@ -20,16 +21,30 @@ export interface CreateOrderRequest {
   idempotencyKey: string | null;
 }
 
+/** The same items (in any order of lines) and the same address: what a retry of one order sends. */
+export function sameOrderRequest(
+  a: Pick<CreateOrderRequest, 'items' | 'shippingAddress'>,
+  b: Pick<CreateOrderRequest, 'items' | 'shippingAddress'>,
+): boolean {
+  if (a.shippingAddress !== b.shippingAddress || a.items.length !== b.items.length) return false;
+  const quantities = new Map(a.items.map((item) => [item.sku, item.quantity]));
+  return b.items.every((item) => quantities.get(item.sku) === item.quantity);
+}
+
 export function parseUuid(value: string, field: string): string {
   if (!isUuid(value)) throw new BadInputError(`${field} must be a UUID`, field);
   return value.toLowerCase();
 }
 
-export function parseCreateOrder(input: {
-  items: { sku: string; quantity: number }[];
-  shippingAddress: string;
-  idempotencyKey?: string | null;
-}): CreateOrderRequest {
+export function parseCreateOrder(
+  input: {
+    items: { sku: string; quantity: number }[];
+    shippingAddress: string;
+    idempotencyKey?: string | null;
+  },
+  /** MAX_LINE_QUANTITY: one account must not reserve a product's whole stock in one line. */
+  maxLineQuantity = MAX_QUANTITY,
+): CreateOrderRequest {
   if (input.items.length === 0) throw new BadInputError('An order needs at least one item', 'items');
   if (input.items.length > MAX_ITEMS_PER_ORDER) {
     throw new BadInputError(`An order holds at most ${MAX_ITEMS_PER_ORDER} items`, 'items');
@@ -44,8 +59,9 @@ export function parseCreateOrder(input: {
     if (seen.has(sku))
       throw new BadInputError(`sku ${sku} is listed twice; use one line with the total quantity`, `items.${i}.sku`);
     seen.add(sku);
-    if (!Number.isInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > MAX_QUANTITY) {
-      throw new BadInputError(`quantity must be ${MIN_QUANTITY} to ${MAX_QUANTITY}`, `items.${i}.quantity`);
+    const max = Math.min(maxLineQuantity, MAX_QUANTITY);
+    if (!Number.isInteger(item.quantity) || item.quantity < MIN_QUANTITY || item.quantity > max) {
+      throw new BadInputError(`quantity must be ${MIN_QUANTITY} to ${max}`, `items.${i}.quantity`);
     }
     return { sku, quantity: item.quantity };
   });

@@ -14,12 +14,18 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../auth/index.js';
 import type { InventoryService, QuotedLine } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
-import { BadInputError, ConflictError, OutOfStockError, UnauthenticatedError } from '../errors.js';
+import {
+  BadInputError,
+  ConflictError,
+  IdempotencyKeyReusedError,
+  OutOfStockError,
+  UnauthenticatedError,
+} from '../errors.js';
 import { MAX_MINOR_UNITS } from '../money.js';
 import { outboxInsert } from '../outbox/outbox.js';
 import type { CommittedEvents, RequestMeta } from './committed-events.js';
 import { OrderCreated } from './order-events.js';
-import { parseCreateOrder, type CreateOrderRequest } from './order-input.js';
+import { parseCreateOrder, sameOrderRequest, type CreateOrderRequest } from './order-input.js';
 import { Order, OrderItem } from './order.entity.js';
 
 /** Times an order is quoted again because a price changed under it, before giving up. */
@@ -40,14 +46,15 @@ export class OrderPlacement {
     private readonly orm: Orm,
     private readonly inventory: InventoryService,
     private readonly committed: CommittedEvents,
+    private readonly maxLineQuantity: number,
   ) {}
 
   async placeOrder(viewer: Viewer, input: Parameters<typeof parseCreateOrder>[0], meta: RequestMeta): Promise<Order> {
-    const request = parseCreateOrder(input);
+    const request = parseCreateOrder(input, this.maxLineQuantity);
     const em = this.orm.em.fork();
     for (let attempt = 1; ; attempt++) {
       const quote = await this.quote(em, viewer.userId, request);
-      if ('existingOrderId' in quote) return this.placedBefore(quote.existingOrderId);
+      if ('existingOrderId' in quote) return answerForRetry(await this.placedBefore(quote.existingOrderId), request);
       let placed: { order: Order; event: OrderCreated } | null;
       try {
         placed = await this.write(em, viewer, request, quote.lines, meta);
@@ -55,7 +62,7 @@ export class OrderPlacement {
         // A concurrent retry with the same key committed first: its order is the answer.
         if (error instanceof UniqueConstraintViolationException && request.idempotencyKey !== null) {
           const existing = await this.findByIdempotencyKey(viewer.userId, request.idempotencyKey);
-          if (existing) return existing;
+          if (existing) return answerForRetry(existing, request);
         }
         // The account went away after its token was checked.
         if (error instanceof ForeignKeyConstraintViolationException)
@@ -219,4 +226,14 @@ export class OrderPlacement {
       .fork()
       .findOne(Order, { customer: customerId, idempotencyKey: key }, { populate: ['items'], connectionType: 'write' });
   }
+}
+
+/** A retry gets the first order; the same key for another order is refused, never answered with the first. */
+function answerForRetry(existing: Order, request: CreateOrderRequest): Order {
+  const placed = {
+    items: existing.items.getItems().map((item) => ({ sku: item.sku, quantity: item.quantity })),
+    shippingAddress: existing.shippingAddress,
+  };
+  if (!sameOrderRequest(placed, request)) throw new IdempotencyKeyReusedError();
+  return existing;
 }

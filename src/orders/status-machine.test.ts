@@ -20,6 +20,7 @@ const actors: Record<string, Actor> = {
   admin: { kind: 'user', userId: 'admin-id', role: Role.ADMIN },
   payments: { kind: 'system', name: 'payments' },
   shipping: { kind: 'system', name: 'shipping' },
+  expiry: { kind: 'system', name: 'expiry' },
   otherSystem: { kind: 'system', name: 'audit' },
 };
 
@@ -40,6 +41,10 @@ const ALLOWED = new Set([
   'PAYMENT_FAILED->CANCELLED:owner',
   'PAYMENT_FAILED->CANCELLED:admin',
   'PAID->CANCELLED:admin',
+  // Section 13: "PENDING or PAYMENT_FAILED orders older than ORDER_PAYMENT_TIMEOUT are cancelled by
+  // system:expiry".
+  'PENDING->CANCELLED:expiry',
+  'PAYMENT_FAILED->CANCELLED:expiry',
   // Section 2: "SHIPPED and DELIVERED are set by an ADMIN"; section 10: shipments, recorded by staff or
   // reported by the shipping service, drive PAID -> PARTIALLY_SHIPPED | SHIPPED, PARTIALLY_SHIPPED -> SHIPPED
   // and SHIPPED -> DELIVERED ("every shipment delivered: DELIVERED").
@@ -69,8 +74,8 @@ describe('order status machine', () => {
     expect(canTransition(from, to, actor, OWNER)).toBe(ALLOWED.has(key));
   });
 
-  it('covers all 294 (from, to, actor) triples', () => {
-    expect(table).toHaveLength(7 * 7 * 6);
+  it('covers all 343 (from, to, actor) triples', () => {
+    expect(table).toHaveLength(7 * 7 * 7);
   });
 
   it('refuses to ship an unpaid order', () => {
@@ -129,8 +134,8 @@ describe('line operations', () => {
     else expect(act).toThrow(InvalidStatusTransitionError);
   });
 
-  it('covers all 126 (operation, status, actor) triples', () => {
-    expect(lineTable).toHaveLength(3 * 7 * 6);
+  it('covers all 147 (operation, status, actor) triples', () => {
+    expect(lineTable).toHaveLength(3 * 7 * 7);
   });
 
   it('says why an order may not ship', () => {

@@ -23,16 +23,19 @@ export function userActor(viewer: { userId: string; role: Role }): Actor {
   return { kind: 'user', userId: viewer.userId, role: viewer.role };
 }
 
-export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS' | 'SYSTEM_SHIPPING';
+export type ActorKind = 'CUSTOMER_OWNER' | 'ADMIN' | 'SYSTEM_PAYMENTS' | 'SYSTEM_SHIPPING' | 'SYSTEM_EXPIRY';
 
 /** The consumers that act for the system, by the name in `system:<name>`. */
 const SYSTEM_ACTOR_KINDS: Record<string, ActorKind> = {
   payments: 'SYSTEM_PAYMENTS',
   shipping: 'SYSTEM_SHIPPING',
+  expiry: 'SYSTEM_EXPIRY',
 };
 
 export const PAYMENTS: Actor = { kind: 'system', name: 'payments' };
 export const SHIPPING: Actor = { kind: 'system', name: 'shipping' };
+/** Cancels orders left unpaid past ORDER_PAYMENT_TIMEOUT (orders/order-expiry.ts). */
+export const EXPIRY: Actor = { kind: 'system', name: 'expiry' };
 
 interface Transition {
   /** Who may make this move. */
@@ -45,11 +48,12 @@ export const ORDER_STATUS_MACHINE: Machine = {
   [OrderStatus.PENDING]: {
     [OrderStatus.PAID]: { by: ['SYSTEM_PAYMENTS', 'ADMIN'] },
     [OrderStatus.PAYMENT_FAILED]: { by: ['SYSTEM_PAYMENTS', 'ADMIN'] },
-    [OrderStatus.CANCELLED]: { by: ['CUSTOMER_OWNER', 'ADMIN'] },
+    // SYSTEM_EXPIRY: unpaid past ORDER_PAYMENT_TIMEOUT, so the stock goes back on sale.
+    [OrderStatus.CANCELLED]: { by: ['CUSTOMER_OWNER', 'ADMIN', 'SYSTEM_EXPIRY'] },
   },
   [OrderStatus.PAYMENT_FAILED]: {
     [OrderStatus.PAID]: { by: ['SYSTEM_PAYMENTS', 'ADMIN'] },
-    [OrderStatus.CANCELLED]: { by: ['CUSTOMER_OWNER', 'ADMIN'] },
+    [OrderStatus.CANCELLED]: { by: ['CUSTOMER_OWNER', 'ADMIN', 'SYSTEM_EXPIRY'] },
   },
   // Shipments move a paid order on (section 10): recorded by staff or reported by the shipping service.
   [OrderStatus.PAID]: {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   orm = await createOrm({ url: t.db.url, entities: ENTITIES, poolSize: 2 });
   const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
   pool.on('connect', (client) => ours.add(client));
-  placement = new OrderPlacement(orm, new InventoryService(), new CommittedEvents());
+  placement = new OrderPlacement(orm, new InventoryService(), new CommittedEvents(), 1000);
   // Counts what reaches the wire from this test's ORM only.
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     if (ours.has(this)) {
