@@ -29,20 +29,26 @@ async function statusPath(orderId: string): Promise<string[]> {
   return path;
 }
 
+/** A new customer's order of 2 mugs and 1 cap, left to the simulators. */
+async function twoMugsAndACap(shippingAddress: string) {
+  const mug = await addProduct(t, { stock: 5, priceMinor: 1250 });
+  const cap = await addProduct(t, { stock: 5, priceMinor: 1500 });
+  const customer = await newCustomer(t);
+  const { createOrder } = await customer.client.ok(CreateOrderDocument, {
+    input: {
+      items: [
+        { sku: mug, quantity: 2 },
+        { sku: cap, quantity: 1 },
+      ],
+      shippingAddress,
+    },
+  });
+  return { mug, cap, customer, createOrder };
+}
+
 describe('an order left alone', () => {
   it('goes PENDING -> PAID -> PARTIALLY_SHIPPED -> SHIPPED -> DELIVERED by itself, in two shipments', async () => {
-    const mug = await addProduct(t, { stock: 5, priceMinor: 1250 });
-    const cap = await addProduct(t, { stock: 5, priceMinor: 1500 });
-    const customer = await newCustomer(t);
-    const { createOrder } = await customer.client.ok(CreateOrderDocument, {
-      input: {
-        items: [
-          { sku: mug, quantity: 2 },
-          { sku: cap, quantity: 1 },
-        ],
-        shippingAddress: '1 Simulated Street',
-      },
-    });
+    const { mug, cap, customer, createOrder } = await twoMugsAndACap('1 Simulated Street');
     const order = await waitFor(
       'the order to be DELIVERED',
       async () => {
@@ -70,18 +76,7 @@ describe('an order left alone', () => {
   });
 
   it('ships only what is left: a line cancelled before payment is not sent', async () => {
-    const mug = await addProduct(t, { stock: 5, priceMinor: 1250 });
-    const cap = await addProduct(t, { stock: 5, priceMinor: 1500 });
-    const customer = await newCustomer(t);
-    const { createOrder } = await customer.client.ok(CreateOrderDocument, {
-      input: {
-        items: [
-          { sku: mug, quantity: 2 },
-          { sku: cap, quantity: 1 },
-        ],
-        shippingAddress: '2 Simulated Street',
-      },
-    });
+    const { mug, cap, customer, createOrder } = await twoMugsAndACap('2 Simulated Street');
     // Before the simulator pays: it pays the total of order.created, which is no longer the order's.
     await customer.client.ok(CancelOrderLinesDocument, {
       input: { orderId: createOrder.id, lines: [{ sku: cap, quantity: 1 }] },
