@@ -4,8 +4,9 @@
 // the payment simulator, the only one), and every connection they make to
 // PostgreSQL, Redis and RabbitMQ through a TCP proxy the suite owns, on a
 // database, Redis prefix and RabbitMQ vhost of the run's own.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createWriteStream, mkdtempSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,18 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 export const FAULT_ADMIN = { email: 'faults-admin@orders.test', password: 'faults-admin-password' };
 const JWT_SECRET = 'fault-suite-secret-long-enough-for-hs256-0123456789';
 const NO_LIMIT = '100000000/1m';
+const run = promisify(execFile);
+
+/** The vhost's connections and channels as RabbitMQ sees them: which RPC a stuck process waits on. */
+async function brokerView(vhost: string): Promise<string> {
+  const list = (what: string, fields: string[]) =>
+    run('rabbitmqctl', ['-q', what, '-p', vhost, ...fields]).then((r) => `${what}\n${r.stdout}`);
+  return [
+    await list('list_connections', ['name', 'state', 'channels', 'recv_oct', 'send_oct']),
+    await list('list_channels', ['connection', 'number', 'consumer_count', 'messages_unacknowledged', 'confirm']),
+    await list('list_queues', ['name', 'messages_ready', 'messages_unacknowledged', 'consumers']),
+  ].join('\n');
+}
 
 export interface NodeProcessOptions {
   name: string;
@@ -26,6 +39,8 @@ export interface NodeProcessOptions {
   readyMessage: RegExp;
   env: Record<string, string>;
   logDir: string;
+  /** Written beside the log when the process is not ready in time: what the broker sees of it. */
+  diagnose?: () => Promise<string>;
 }
 
 /** One compiled process of the topology, which the nemesis kills and the suite starts again. */
@@ -48,7 +63,7 @@ export class NodeProcess {
   }
 
   /** Starts the process and resolves once it logs that it is ready. */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 90_000): Promise<void> {
     this.runs++;
     const logPath = join(this.options.logDir, `${this.name}.${this.runs}.log`);
     this.log = createWriteStream(logPath);
@@ -67,10 +82,12 @@ export class NodeProcess {
       }),
     );
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${this.name} not ready in ${timeoutMs} ms (log ${logPath})`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        void (this.options.diagnose?.() ?? Promise.resolve(''))
+          .catch((error: unknown) => String(error))
+          .then((text) => writeFileSync(`${logPath}.not-ready.txt`, text));
+        reject(new Error(`${this.name} not ready in ${timeoutMs} ms (log ${logPath})`));
+      }, timeoutMs);
       let pending = '';
       let ready = false;
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -165,6 +182,7 @@ export class Cluster {
       rabbitmq: await startTcpProxy(vhost.url),
     };
     const logDir = mkdtempSync(join(tmpdir(), 'order-service-faults-'));
+    const vhostName = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
     const common: Record<string, string> = {
       // As in the Docker image: production error masking and Apollo's own signal handling.
       NODE_ENV: 'production',
@@ -196,6 +214,7 @@ export class Cluster {
         readyMessage: /^order service ready/,
         env: { ...common, PORT: String(await freePort()), ...env },
         logDir,
+        diagnose: () => brokerView(vhostName),
       });
     const consumers = (name: string, env: Record<string, string>) =>
       new NodeProcess({
@@ -204,6 +223,7 @@ export class Cluster {
         readyMessage: /^consumers ready$/,
         env: { ...common, ...env },
         logDir,
+        diagnose: () => brokerView(vhostName),
       });
     const cluster = new Cluster(
       db,

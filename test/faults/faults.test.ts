@@ -7,7 +7,7 @@
 // scenario heals and goes quiet, the checker holds what every client was told
 // against the database, the dead-letter queues and every subscriber's record.
 // README "Fault injection" says how to run it and the soak.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackChanges, type Tracker } from '../support/tracker.js';
@@ -61,7 +61,7 @@ describe.runIf(testServices.databaseUrl && testServices.redisUrl && testServices
       ]) {
         const tracker = trackChanges(nextUrl, () => account.token);
         trackers.push(tracker);
-        subscribers.push({ name, customerId, record: tracker.record });
+        subscribers.push({ name, customerId, record: tracker.record, errors: tracker.errors });
       }
       const load = new OrderLoad({
         urls: () => cluster!.apiUrls,
@@ -99,6 +99,10 @@ describe.runIf(testServices.databaseUrl && testServices.redisUrl && testServices
       const scenario = SCENARIOS.find((s) => s.name === name)!;
       const result = await runScenario(ctx, scenario, label);
       rows.push(result.row);
+      appendFileSync(
+        join(ctx.cluster.logDir, 'progress.md'),
+        `${formatTable([result.row])}\n${[...result.notes, ...result.violations.slice(0, 20).map((v) => `${v.rule}: ${v.detail}`)].join('\n')}\n\n`,
+      );
       console.log(`${formatTable([result.row])}\n${result.notes.map((n) => `- ${n}`).join('\n')}`);
       if (result.violations.length > 0) console.log(result.violations.slice(0, 20));
       notes.push(...result.notes.map((n) => `${label}: ${n}`));

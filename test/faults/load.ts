@@ -35,6 +35,8 @@ async function post<T>(url: string, query: string, variables: unknown, token?: s
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 type AuthReply = { accessToken: string; user: { id: string } };
 
 export async function registerCustomer(url: string): Promise<Account> {
@@ -83,17 +85,32 @@ export class OrderLoad {
 
   constructor(private readonly options: LoadOptions) {}
 
-  /** Places `ratePerSecond` new orders a second until `until` resolves; keys still unanswered keep retrying. */
+  /**
+   * Every customer places orders one after another, about `ratePerSecond`
+   * in all, until `until` resolves: each order is retried with its key until
+   * acknowledged before that customer places the next (so an outage slows
+   * the load down instead of piling up requests, as real shoppers would).
+   * A key still unanswered when `until` resolves keeps retrying until settle().
+   */
   async run(scenario: string, ratePerSecond: number, until: Promise<unknown>): Promise<void> {
     let stopped = false;
     void until.then(() => (stopped = true));
-    const interval = 1000 / ratePerSecond;
-    const started = Date.now();
-    for (let n = 0; !stopped; n++) {
-      this.place(scenario);
-      const wait = started + (n + 1) * interval - Date.now();
-      if (wait > 0) await Promise.race([new Promise((resolve) => setTimeout(resolve, wait)), until]);
-    }
+    const customers = this.options.customers;
+    const everyMs = (1000 * customers.length) / ratePerSecond;
+    await Promise.all(
+      customers.map(async (customer, i) => {
+        // Spread the customers' first orders over one interval.
+        await Promise.race([sleep((i * everyMs) / customers.length), until]);
+        while (!stopped) {
+          const started = Date.now();
+          const attempt = this.place(scenario, customer);
+          this.inFlight.add(attempt);
+          await Promise.race([attempt, until]);
+          const wait = started + everyMs - Date.now();
+          if (wait > 0 && !stopped) await Promise.race([sleep(wait), until]);
+        }
+      }),
+    );
   }
 
   /** Waits until every key is acknowledged, or `timeoutMs` passed (those keys then stay unacknowledged). */
@@ -107,9 +124,8 @@ export class OrderLoad {
     return this.records.filter((r) => r.scenario === scenario);
   }
 
-  private place(scenario: string): void {
+  private place(scenario: string, customer: Account): Promise<void> {
     const n = this.next++;
-    const customer = this.options.customers[n % this.options.customers.length]!;
     const skus = this.options.skus;
     const first = Math.floor(Math.random() * skus.length);
     const lines: OrderLine[] = [{ sku: skus[first]!, quantity: 1 + (n % 3) }];
@@ -126,8 +142,10 @@ export class OrderLoad {
       ackedAt: null,
     };
     this.records.push(record);
-    const attempt = this.untilAcknowledged(record, customer, n).finally(() => this.inFlight.delete(attempt));
-    this.inFlight.add(attempt);
+    const attempt: Promise<void> = this.untilAcknowledged(record, customer, n).finally(() =>
+      this.inFlight.delete(attempt),
+    );
+    return attempt;
   }
 
   private async untilAcknowledged(record: KeyRecord, customer: Account, n: number): Promise<void> {
@@ -160,7 +178,7 @@ export class OrderLoad {
       record.failures.set(why, (record.failures.get(why) ?? 0) + 1);
       // Backs off, with jitter, so an outage is not a storm; the next try goes to the other instance.
       const backoff = Math.min(3000, 200 * 2 ** Math.min(record.attempts - 1, 4));
-      await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * (backoff / 2)));
+      await sleep(backoff / 2 + Math.random() * (backoff / 2));
     }
   }
 }

@@ -12,6 +12,8 @@ export interface Subscriber {
   name: string;
   customerId: string | null;
   record: readonly { orderId: string; version: number; status: string }[];
+  /** Errors the subscription was sent (GraphQL errors in a result, or the error that ended it). */
+  errors: readonly unknown[];
 }
 
 export interface SuiteContext {
@@ -45,6 +47,7 @@ export async function runScenario(
   // Whatever an earlier scenario left down is started again first.
   for (const node of cluster.processes) if (!node.running) await node.start();
 
+  const errorsBefore = ctx.subscribers.map((s) => s.errors.length);
   let healed!: () => void;
   const healing = new Promise<void>((resolve) => (healed = resolve));
   const loading = load.run(
@@ -75,6 +78,15 @@ export async function runScenario(
   if (failures.size > 0) {
     notes.push(`failed createOrder attempts, retried: ${[...failures].map(([why, n]) => `${why} ${n}`).join(', ')}`);
   }
+  ctx.subscribers.forEach((s, i) => {
+    const errors = s.errors.slice(errorsBefore[i]);
+    if (errors.length > 0) {
+      const first = errors[0] as { message?: string; extensions?: { code?: string } };
+      notes.push(
+        `${s.name} was sent ${errors.length} errors in place of changes, the first: ${first.extensions?.code ?? ''} ${first.message ?? JSON.stringify(first)}`,
+      );
+    }
+  });
   const orders = await evidence.orders(label);
   const orderIds = orders.map((o) => o.id);
   const subscribers: SubscriberRecord[] = ctx.subscribers.map((s) => ({
