@@ -7,9 +7,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createWriteStream, mkdtempSync, writeFileSync, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../bench/lib/infra.js';
 import { ROOT } from '../support/compiled.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTestVhost, type TestVhost } from '../support/rabbitmq.js';
@@ -129,18 +129,6 @@ export class NodeProcess {
     clearTimeout(timer);
     this.log?.end();
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ClusterOptions {

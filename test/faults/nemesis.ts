@@ -19,69 +19,49 @@ export interface Scenario {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One service away through its proxy for a while: cut (connections dropped, new ones refused) or held (a partition). */
+function outage(
+  name: string,
+  service: keyof Cluster['proxies'],
+  how: 'cut' | 'hold',
+  duration: (settings: FaultSettings) => number,
+): Scenario {
+  return {
+    name,
+    nemesis: async ({ cluster, settings }) => {
+      cluster.proxies[service][how]();
+      await sleep(duration(settings));
+      cluster.proxies[service].restore();
+    },
+  };
+}
+
+/** One process killed (SIGKILL) or stopped (SIGTERM), down for FAULTS_DOWN, then started again. */
+function stopped(name: string, which: 'apiA' | 'consumers1', signal: 'SIGKILL' | 'SIGTERM'): Scenario {
+  return {
+    name,
+    nemesis: async ({ cluster, settings, afterKill, note }) => {
+      const node = cluster[which];
+      const exit = await node.signal(signal);
+      if (signal === 'SIGKILL') afterKill(node.name);
+      else note(`${node.name} exited on ${signal} with code ${exit.code} signal ${exit.signal}`);
+      await sleep(settings.downMs);
+      await node.start();
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [
-  {
-    name: 'kill -9 api-a',
-    // A runs the relay and consumers in-process: killed mid-batch.
-    nemesis: async ({ cluster, settings, afterKill }) => {
-      await cluster.apiA.signal('SIGKILL');
-      afterKill('api-a');
-      await sleep(settings.downMs);
-      await cluster.apiA.start();
-    },
-  },
-  {
-    name: 'kill -9 consumers-1',
-    // The one with the payment simulator: payments wait in its queue meanwhile.
-    nemesis: async ({ cluster, settings, afterKill }) => {
-      await cluster.consumers1.signal('SIGKILL');
-      afterKill('consumers-1');
-      await sleep(settings.downMs);
-      await cluster.consumers1.start();
-    },
-  },
-  {
-    name: 'SIGTERM api-a',
-    nemesis: async ({ cluster, settings, note }) => {
-      const exit = await cluster.apiA.signal('SIGTERM');
-      note(`api-a exited on SIGTERM with code ${exit.code} signal ${exit.signal}`);
-      await sleep(settings.downMs);
-      await cluster.apiA.start();
-    },
-  },
-  {
-    name: 'RabbitMQ cut',
-    nemesis: async ({ cluster, settings }) => {
-      cluster.proxies.rabbitmq.cut();
-      await sleep(settings.rabbitmqCutMs);
-      cluster.proxies.rabbitmq.restore();
-    },
-  },
-  {
-    name: 'Redis cut',
-    nemesis: async ({ cluster, settings }) => {
-      cluster.proxies.redis.cut();
-      await sleep(settings.redisCutMs);
-      cluster.proxies.redis.restore();
-    },
-  },
-  {
-    name: 'PostgreSQL cut',
-    nemesis: async ({ cluster, settings }) => {
-      cluster.proxies.postgres.cut();
-      await sleep(settings.postgresCutMs);
-      cluster.proxies.postgres.restore();
-    },
-  },
-  {
-    name: 'PostgreSQL partition',
-    // Connections stay open and nothing is forwarded: every query hangs rather than fails.
-    nemesis: async ({ cluster, settings }) => {
-      cluster.proxies.postgres.hold();
-      await sleep(settings.postgresPartitionMs);
-      cluster.proxies.postgres.restore();
-    },
-  },
+  // A runs the relay and consumers in-process: killed mid-batch.
+  stopped('kill -9 api-a', 'apiA', 'SIGKILL'),
+  // The one with the payment simulator: payments wait in its queue meanwhile.
+  stopped('kill -9 consumers-1', 'consumers1', 'SIGKILL'),
+  stopped('SIGTERM api-a', 'apiA', 'SIGTERM'),
+  outage('RabbitMQ cut', 'rabbitmq', 'cut', (s) => s.rabbitmqCutMs),
+  outage('Redis cut', 'redis', 'cut', (s) => s.redisCutMs),
+  outage('PostgreSQL cut', 'postgres', 'cut', (s) => s.postgresCutMs),
+  // Connections stay open and nothing is forwarded: every query hangs rather than fails.
+  outage('PostgreSQL partition', 'postgres', 'hold', (s) => s.postgresPartitionMs),
   {
     name: 'combined',
     // RabbitMQ cut and consumers-2 killed; Redis cut; SIGTERM to api-b; then PostgreSQL partitioned; all healed together.
