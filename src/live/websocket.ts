@@ -131,7 +131,13 @@ export function attachGraphQLWebSocket(options: {
           viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
-          throw error;
+          // The account could not be looked up (the database away): no fault of the client's, and graphql-ws's
+          // 4500 would end a stock client for good. 1013 has it come back and resume from its cursor.
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'could not authenticate a socket',
+          );
+          return refuse(ctx, SocketCloseCode.TryAgainLater, 'Could not check the access token: try again later');
         }
         ctx.extra.viewer = viewer;
         ctx.extra.subscriptionIds = new Set();

@@ -4,7 +4,8 @@
 // for a moment, which is no fault of the subscriber. It must be told to come
 // back (1013, resume from its cursor), not sent an error, which ends a stock
 // graphql-ws subscription for good: the fault suite's ADMIN subscriber
-// missed every change after a 5 s PostgreSQL cut that way.
+// missed every change after a 5 s PostgreSQL cut that way. Likewise a socket
+// whose token cannot be checked at connection_init.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../../src/auth/index.js';
 import { SocketCloseCode } from '../../src/live/close-codes.js';
@@ -65,6 +66,21 @@ describe.runIf(testServices.databaseUrl)('a subscription started while PostgreSQ
     await Promise.all(sockets.map((s) => s.dispose()));
     await t?.stop();
     await proxy?.close();
+  });
+
+  it('connecting with a token whose account this instance has not checked yet: 1013 (try again), not 4500, which a stock client never retries', async () => {
+    // A new account: its existence is not cached, so connection_init must ask the database.
+    const fresh = await newCustomer(t);
+    proxy!.cut();
+    try {
+      const live = liveClient(t.app.url, `Bearer ${fresh.token}`);
+      sockets.push(live);
+      await waitFor('the socket to close', () => live.closed, 15_000);
+      expect(live.acknowledged).toBe(false);
+      expect(live.closed?.code).toBe(SocketCloseCode.TryAgainLater);
+    } finally {
+      proxy!.restore();
+    }
   });
 
   it.each([
