@@ -56,6 +56,11 @@ export async function runScenario(
     healing.then(() => sleep(settings.afterMs)),
   );
   await sleep(settings.beforeMs);
+  // A subscriber that has had no change yet has no cursor to resume from (docs/live.md: it must reload
+  // instead): the faults start once every subscriber has one.
+  for (const started = Date.now(); Date.now() - started < settings.settleMs; await sleep(100)) {
+    if (ctx.subscribers.every((s) => s.record.length > 0)) break;
+  }
   const measurements: Promise<void>[] = [];
   await scenario.nemesis({
     cluster,
