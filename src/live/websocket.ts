@@ -149,7 +149,8 @@ export function attachGraphQLWebSocket(options: {
           viewer = await services.authenticator.authenticate(token);
         } catch (error) {
           if (error instanceof UnauthenticatedError) return refuse(ctx, SocketCloseCode.Unauthorized, error.message);
-          // The account could not be looked up (the database away): try again later, as the client will.
+          // The account could not be looked up (the database away): no fault of the client's, and graphql-ws's
+          // 4500 would end a stock client for good. 1013 has it come back and resume from its cursor.
           if (classifyFailure(error) === 'transient') {
             logger.warn({ err: errorSummary(error) }, 'websocket refused for now: dependency unavailable');
             return refuse(ctx, SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');

@@ -2,7 +2,7 @@
 // Who may see which order is the services' business (order-access.ts).
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { UserType } from '../auth/index.js';
-import { BadInputError } from '../errors.js';
+import { BadInputError, DomainError } from '../errors.js';
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
 import { SocketCloseCode } from '../live/close-codes.js';
 import { decodeFeedCursor, type FeedKey, type OrderChange } from './change-feed.js';
@@ -103,14 +103,23 @@ export class OrderResolver {
       const connection = ctx.connection;
       if (!connection) throw new BadInputError('Subscriptions run over the websocket (graphql-ws) only');
       let orderId: string | undefined;
-      if (typeof args.orderId === 'string') {
-        // As order(id) answers: NOT_FOUND for a missing order and for someone else's.
-        orderId = (await ctx.services.reads.order(viewer, args.orderId)).id;
-      }
       let after: FeedKey | undefined;
-      if (typeof args.after === 'string') {
-        after = decodeFeedCursor(args.after);
-        await ctx.services.feed.assertResumable(after);
+      try {
+        if (typeof args.orderId === 'string') {
+          // As order(id) answers: NOT_FOUND for a missing order and for someone else's.
+          orderId = (await ctx.services.reads.order(viewer, args.orderId)).id;
+        }
+        if (typeof args.after === 'string') {
+          after = decodeFeedCursor(args.after);
+          await ctx.services.feed.assertResumable(after);
+        }
+      } catch (error) {
+        // An error ends a stock client's subscription for good: only the subscriber's own mistakes
+        // (NOT_FOUND, a bad cursor) may. The database away for a moment is not one: it resumes later.
+        if (!(error instanceof DomainError)) {
+          connection.close(SocketCloseCode.TryAgainLater, 'Could not start the subscription: resume later');
+        }
+        throw error;
       }
       return ctx.services.live.subscribe(viewer, { orderId, after, connection });
     },

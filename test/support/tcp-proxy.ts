@@ -19,9 +19,11 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'postgresql:': 5432, 'redis:': 6379, 'amqp:': 5672 };
+
 export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
-  const targetPort = Number(target.port || 5432);
+  const targetPort = Number(target.port || DEFAULT_PORTS[target.protocol] || 5432);
   const sockets = new Set<Socket>();
   const pairs = new Set<[Socket, Socket]>();
   let mode: 'open' | 'cut' | 'held' = 'open';

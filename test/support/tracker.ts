@@ -32,12 +32,13 @@ export interface Tracker {
   dispose(): Promise<void>;
 }
 
+/** `httpUrl` may be a function: asked again on every (re)connect, as a load balancer would pick an instance. */
 export function trackChanges(
-  httpUrl: string,
+  httpUrl: string | (() => string),
   token: () => Promise<string> | string,
   variables: { orderId?: string; after?: string } = {},
 ): Tracker {
-  let url = socketUrl(httpUrl);
+  let url = typeof httpUrl === 'string' ? () => socketUrl(httpUrl) : () => socketUrl(httpUrl());
   let socket: WebSocket | null = null;
   const tracker: Tracker = {
     record: [],
@@ -45,7 +46,7 @@ export function trackChanges(
     errors: [],
     drop: () => socket?.terminate(),
     moveTo: (next) => {
-      url = socketUrl(next);
+      url = () => socketUrl(next);
     },
     dispose: async () => {
       unsubscribe();
@@ -53,7 +54,7 @@ export function trackChanges(
     },
   };
   const client: Client = createClient({
-    url: () => url,
+    url: () => url(),
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: Number.MAX_SAFE_INTEGER,
