@@ -606,10 +606,12 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     const context = await newContext();
     // A slow renewal (slower than a background tab's throttled timers are late): both tabs are due at the
     // same moment, and each would be in time to spend the same refresh token.
-    let renewals = 0;
+    // Every refresh token presented: on a slow machine the renewed token may come due too before the end.
+    const presented: string[] = [];
     await context.route(`${base}/graphql`, async (route) => {
-      if (route.request().postData()?.includes('RenewSession')) {
-        renewals++;
+      const body = route.request().postData();
+      if (body?.includes('RenewSession')) {
+        presented.push((JSON.parse(body) as { variables: { token: string } }).variables.token);
         await new Promise((resolve) => setTimeout(resolve, 2_500));
       }
       return route.fallback();
@@ -639,7 +641,9 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
         [initial!.user.id],
       );
     expect(revoked!.n).toBe(0);
-    expect(renewals).toBe(1);
+    // Both tabs were due at once, yet each refresh token was presented once: one renewal between them.
+    expect(presented).toContain(initial!.refreshToken);
+    expect(new Set(presented).size).toBe(presented.length);
     await second.reload();
     await second.locator(`tr[data-order-id="${createOrder.id}"]`).waitFor();
     expect(await second.getByRole('button', { name: /Sign out/ }).count()).toBe(1);
