@@ -531,6 +531,8 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     await expect.poll(() => cursors().length, { timeout: LIVE_TIMEOUT }).toBe(1);
     const lastCursor = cursors().at(-1);
     expect(lastCursor).toEqual(expect.any(String));
+    // On the wire is not yet in the page: cut before the page handles it and the page never had the cursor.
+    await page.locator('article[data-live-changes="1"]').waitFor({ timeout: LIVE_TIMEOUT });
     const sameDocument = await markDocument(page);
 
     await socket.cut();

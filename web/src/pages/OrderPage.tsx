@@ -82,7 +82,13 @@ export function OrderPage({ id }: { id: string }) {
 
   const mine = order.customer.id === session?.user.id;
   return (
-    <article className="order" aria-labelledby="order-heading" data-order-id={order.id} data-version={order.version}>
+    <article
+      className="order"
+      aria-labelledby="order-heading"
+      data-order-id={order.id}
+      data-version={order.version}
+      data-live-changes={live.data?.length ?? 0}
+    >
       <header className="order-header">
         <h1 id="order-heading" tabIndex={-1}>
           Order {shortId(order.id)}
