@@ -8,8 +8,8 @@
 // (data-connection="connected"). Cold runs each get a fresh browser context
 // (no HTTP cache, no socket); warm runs navigate again in one context whose
 // cache already holds the app. Prints median and p95 and the verdict; writes
-// nothing (the figures are copied into README and bench/RESULTS.md by hand,
-// with the date and load).
+// nothing (the figures are copied into README and bench/WEB-RESULTS.md by
+// hand, with the date and load).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

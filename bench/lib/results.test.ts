@@ -46,6 +46,10 @@ describe('the results table', () => {
     expect(md).toContain('| p99 | ms | n/a | 20.0 | n/a | < 1000 ms: **n/a** |');
   });
 
+  it("ends by pointing at the web app's own results, which the run does not rewrite", () => {
+    expect(renderMarkdown(run).trimEnd().endsWith('[WEB-RESULTS.md](WEB-RESULTS.md).')).toBe(true);
+  });
+
   it('passes a ratio goal only when there is a baseline to hold it against', () => {
     expect(figure('x', 'u', 600, 1000, ratioGoal(0.5)).goal?.met).toBe(true);
     expect(figure('x', 'u', 600, null, ratioGoal(0.5)).goal?.met).toBeNull();

@@ -129,5 +129,10 @@ export function renderMarkdown(run: RunResults): string {
     for (const note of scenario.notes) lines.push(`- ${note}`);
     if (scenario.notes.length > 0) lines.push('');
   }
+  lines.push(WEB_RESULTS_POINTER);
   return `${lines.join('\n').trimEnd()}\n`;
 }
+
+/** `npm run bench:web` is a separate measurement with its own page, which this run must not overwrite. */
+export const WEB_RESULTS_POINTER =
+  "The web app's order page (time to interactive, `npm run bench:web`) is measured on its own: [WEB-RESULTS.md](WEB-RESULTS.md).";
