@@ -100,8 +100,7 @@ export function startNotificationDispatchers(options: NotificationDispatchersOpt
     }),
     logger.child({ channel: 'webhook' }),
     options.metrics,
-    // Longer than a send can take: the webhook timeout bounds it.
-    { leaseMs: Math.max(60_000, config.webhookTimeoutMs * 3), ...options.dispatcher },
+    options.dispatcher,
   );
   email.start();
   webhook.start();

@@ -403,7 +403,7 @@ export function parseRetrySchedule(variable: string, raw: string): number[] {
 
 function parseWebhookTimeout(raw: string | undefined): number {
   const ms = Math.round(parseDurationSeconds('WEBHOOK_TIMEOUT', raw || '10s') * 1000);
-  // A dispatcher's lease is three times this: a longer wait would let a second dispatcher send again.
+  // One slow endpoint holds one sender for this long (one delivery per endpoint at a time).
   if (ms > 60_000) throw new ConfigError('WEBHOOK_TIMEOUT', 'must be at most 60s');
   return ms;
 }

@@ -3,12 +3,14 @@
 // consumers process); they share the work through leases:
 //   claim: one statement takes due rows (FOR UPDATE SKIP LOCKED) and leases
 //          them (`locked_until`), counting the try;
-//   send:  outside any transaction, bounded by the channel's own timeouts,
-//          which are shorter than the lease;
+//   send:  outside any transaction, bounded by the channel's own timeouts;
 //   record: one statement marks the row sent (or schedules the next try, or
 //          gives it up) and writes the attempt.
-// A dispatcher that dies mid-send leaves a lease that expires; the row is
-// sent again (see "exactly once" in docs/events.md for the one window left).
+// Leases are short (15 s) and renewed every third of that while the row is
+// in hand (src/db/held-leases.ts), so a send may take as long as its channel
+// allows; a dispatcher that dies mid-send stops renewing, and another sends
+// the row within one lease (see "exactly once" in docs/events.md for the one
+// window left).
 // Deliveries run side by side up to `concurrency`, each on its own clock, so
 // a recipient that is down delays only its own rows.
 //
@@ -18,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
 import { errorSummary } from '../broker/retry.js';
+import { HeldLeases } from '../db/held-leases.js';
 import { withCorrelationId } from '../observability/request-scope.js';
 import type { DeliveryChannel, EmailPayload } from './delivery.entity.js';
 
@@ -67,7 +70,7 @@ export interface DeliveryStrategy {
 
 export interface DispatcherOptions {
   concurrency?: number;
-  /** Longer than any send can take (the channels' timeouts are well under it). */
+  /** How long a claim keeps other dispatchers off a row unless renewed (every third of it, while in hand). */
   leaseMs?: number;
   /** Longest idle wait between looks for due rows (written by other processes, or due retries). */
   pollIntervalMs?: number;
@@ -76,6 +79,7 @@ export interface DispatcherOptions {
 export class DeliveryDispatcher {
   private readonly concurrency: number;
   private readonly leaseMs: number;
+  private readonly leases: HeldLeases;
   private readonly pollIntervalMs: number;
   private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<void> | null = null;
@@ -91,8 +95,19 @@ export class DeliveryDispatcher {
     options: DispatcherOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 8;
-    this.leaseMs = options.leaseMs ?? 120_000;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.leases = new HeldLeases(
+      this.leaseMs,
+      (ids, leaseMs) =>
+        orm.em.fork().execute(
+          // A recorded row has no lease (or is no longer pending): a renewal racing the record leaves it alone.
+          `update notification_deliveries set locked_until = now() + (? * interval '1 millisecond')
+           where status = 'pending' and locked_until is not null and id in (${ids.map(() => '?').join(', ')})`,
+          [leaseMs, ...ids],
+        ),
+      (error, rows) => logger.debug({ err: errorSummary(error), rows }, 'could not renew delivery leases'),
+    );
   }
 
   start(): void {
@@ -128,8 +143,10 @@ export class DeliveryDispatcher {
           this.logger.warn({ err: errorSummary(error) }, 'could not claim deliveries; will retry');
         }
       }
+      this.leases.hold(claimed.map((delivery) => delivery.id));
       for (const delivery of claimed) {
         const work: Promise<void> = this.deliver(delivery).finally(() => {
+          this.leases.letGo(delivery.id);
           this.inFlight.delete(work);
           this.wake();
         });
@@ -141,6 +158,7 @@ export class DeliveryDispatcher {
       await this.idle(wait);
     }
     await Promise.allSettled([...this.inFlight]);
+    this.leases.stop();
   }
 
   /** How long until the next scheduled retry of this channel, at most the poll interval. */
@@ -213,7 +231,8 @@ export class DeliveryDispatcher {
         this.logger.warn({ ...log, err: outcome.error, retryInMs: delayMs }, 'notification failed; will retry');
       }
     } catch (error) {
-      // The lease runs out and the row is tried again; after a success that means a second copy (see docs/events.md).
+      // The database stayed away longer than a lease: the row is tried again, after a success a second copy
+      // (see docs/events.md).
       this.logger.error({ ...log, err: errorSummary(error) }, 'could not record a delivery attempt');
     }
   }
@@ -289,13 +308,16 @@ export class DeliveryDispatcher {
     );
   }
 
+  /** Tries again while the row's lease is renewed: a database blip shorter than a lease sends nothing twice. */
   private async withRetries<T>(work: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + this.leaseMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await work();
       } catch (error) {
-        if (attempt >= 3 || this.stopping) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        const wait = Math.min(2000, 200 * attempt);
+        if (this.stopping || Date.now() + wait > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }

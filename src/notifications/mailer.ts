@@ -47,7 +47,7 @@ export function createMailer(options: MailerOptions, logger: Logger): Mailer {
 }
 
 function smtpMailer(smtpUrl: string, mailFrom: string): Mailer {
-  // Bounded waits: a dispatcher's lease must outlast a send, or another dispatcher could send it again.
+  // Bounded waits: a mail server that stops answering holds a sender (and its renewed lease) only this long.
   const transport = nodemailer.createTransport({
     url: smtpUrl,
     connectionTimeout: 10_000,
