@@ -90,6 +90,7 @@ function startOrderExpiry(core: Core): void {
   const sweep = async () => {
     try {
       const cancelled = await expiry.sweep();
+      core.metrics.ordersExpiredBy(cancelled);
       if (cancelled > 0) log.info({ cancelled, timeoutMs }, 'cancelled orders left unpaid past ORDER_PAYMENT_TIMEOUT');
     } catch (err) {
       // The database away: the next sweep picks up where this one stopped.

@@ -102,6 +102,11 @@ export class Metrics implements DeliveryObserver {
     help: 'Age of the oldest unpublished outbox row; 0 when none is pending (NaN when unknown)',
     registers: [this.registry],
   });
+  private readonly ordersExpired = new Counter({
+    name: 'orders_expired_total',
+    help: 'Orders cancelled by system:expiry for being unpaid past ORDER_PAYMENT_TIMEOUT (by this process)',
+    registers: [this.registry],
+  });
   private readonly liveSlowClosed = new Counter({
     name: 'live_subscribers_closed_slow_total',
     help: 'Live subscribers closed with 1013 because too many changes waited for them (they resume)',
@@ -178,6 +183,10 @@ export class Metrics implements DeliveryObserver {
       default:
         throw new UnreachableCaseError(outcome);
     }
+  }
+
+  ordersExpiredBy(count: number): void {
+    this.ordersExpired.inc(count);
   }
 
   slowSubscriberClosed(): void {

@@ -95,3 +95,26 @@ it('cancels unpaid orders once, returns their stock, audits, publishes and pushe
   expect(cancelledLive.map((e) => e.orderStatusChanged.order.id).sort()).toEqual([...unpaid].sort());
   expect(new Set(cancelledLive.map((e) => e.orderStatusChanged.actor))).toEqual(new Set(['system:expiry']));
 });
+
+it('counts the orders each process expired in /metrics: one per order across both instances', async () => {
+  const expired = async () => {
+    let sum = 0;
+    for (const t of [a, b]) {
+      const line = (await t.app.metrics.render()).split('\n').find((l) => l.startsWith('orders_expired_total '));
+      sum += Number(line?.split(' ')[1] ?? Number.NaN);
+    }
+    return sum;
+  };
+  const before = await expired();
+  expect(before).not.toBeNaN();
+  const sku = await addProduct(a, { stock: 10 });
+  const customer = await newCustomer(a);
+  const { createOrder } = await customer.client.ok(CreateOrderDocument, {
+    input: { items: [{ sku, quantity: 2 }], shippingAddress: '2 Slow Payer Lane' },
+  });
+  // Only the instances' own sweeps this time.
+  await waitFor('the order expired', async () => (await expired()) === before + 1, 20_000);
+  expect((await a.app.orm.em.fork().findOneOrFail(Order, createOrder.id)).status).toBe('CANCELLED');
+  await new Promise((resolve) => setTimeout(resolve, 1_500)); // a second count would show by now
+  expect(await expired()).toBe(before + 1);
+});
