@@ -25,23 +25,26 @@ export interface ChangeKey {
 
 /** A subscriber's record of the changes it was sent, deduplicated by (order, version), as docs/live.md asks. */
 export class ChangeLedger {
-  private readonly versions = new Map<string, Set<number>>();
+  /** Order id -> version -> the arrival's number (1, 2, ...). */
+  private readonly versions = new Map<string, Map<number, number>>();
+  private readonly highest = new Map<string, number>();
+  /** How many distinct changes have arrived: a mark for "what had arrived by then". */
+  arrivals = 0;
   /** Changes that arrived again after their first arrival (dropped by the dedupe). */
   duplicates = 0;
   /** Changes that arrived with a version below one already seen for their order (not a duplicate). */
   outOfOrder = 0;
-  private readonly highest = new Map<string, number>();
 
   /** Records a change; false when it is a duplicate. */
   add(orderId: string, version: number): boolean {
-    const seen = this.versions.get(orderId) ?? new Set<number>();
+    const seen = this.versions.get(orderId) ?? new Map<number, number>();
     if (seen.has(version)) {
       this.duplicates++;
       return false;
     }
     if (version < (this.highest.get(orderId) ?? 0)) this.outOfOrder++;
     else this.highest.set(orderId, version);
-    seen.add(version);
+    seen.set(version, ++this.arrivals);
     this.versions.set(orderId, seen);
     return true;
   }
@@ -50,11 +53,12 @@ export class ChangeLedger {
     return this.versions.get(orderId)?.has(version) ?? false;
   }
 
-  /** Every (order, version) recorded for one of `orderIds`. */
-  keysOf(orderIds: ReadonlySet<string>): ChangeKey[] {
+  /** Every (order, version) recorded for one of `orderIds`, among the first `upTo` arrivals. */
+  keysOf(orderIds: ReadonlySet<string>, upTo = Number.POSITIVE_INFINITY): ChangeKey[] {
     const keys: ChangeKey[] = [];
     for (const [orderId, versions] of this.versions) {
-      if (orderIds.has(orderId)) for (const version of versions) keys.push({ orderId, version });
+      if (!orderIds.has(orderId)) continue;
+      for (const [version, arrival] of versions) if (arrival <= upTo) keys.push({ orderId, version });
     }
     return keys;
   }
@@ -69,17 +73,23 @@ export interface LedgerComparison {
 
 /**
  * Holds a subscriber's record against what it is entitled to: `entitled`, the
- * changes the database has for the orders it may see among `orderIds`.
+ * changes the database has for the orders it may see among `orderIds`, read
+ * after the ledger's first `arrivedBefore` arrivals. A change that arrived
+ * later may have committed after the read, so only the earlier ones can be
+ * unexpected.
  */
 export function compareLedger(
   ledger: ChangeLedger,
   entitled: readonly ChangeKey[],
   orderIds: ReadonlySet<string>,
+  arrivedBefore = ledger.arrivals,
 ): LedgerComparison {
   const expected = new Set(entitled.map((c) => `${c.orderId}:${c.version}`));
   let missed = 0;
   for (const change of entitled) if (!ledger.has(change.orderId, change.version)) missed++;
-  const unexpected = ledger.keysOf(orderIds).filter((c) => !expected.has(`${c.orderId}:${c.version}`)).length;
+  const unexpected = ledger
+    .keysOf(orderIds, arrivedBefore)
+    .filter((c) => !expected.has(`${c.orderId}:${c.version}`)).length;
   return { missed, unexpected };
 }
 

@@ -267,18 +267,22 @@ async function phaseOrders(db: pg.Client, address: string): Promise<PhaseOrders>
   };
 }
 
-function compareAll(subscribers: Subscriber[], orders: PhaseOrders) {
+/** Reads the phase's orders and holds every subscriber's record against them. */
+async function compareAll(db: pg.Client, subscribers: Subscriber[], address: string) {
+  // What had arrived before the read is all that can be held against it (a later arrival may be a later commit).
+  const arrivedBefore = subscribers.map((s) => s.ledger.arrivals);
+  const orders = await phaseOrders(db, address);
   let entitled = 0;
   let missed = 0;
   let unexpected = 0;
-  for (const s of subscribers) {
+  for (const [i, s] of subscribers.entries()) {
     const mine = s.customerId === null ? orders.changes : orders.changes.filter((c) => c.customerId === s.customerId);
-    const outcome = compareLedger(s.ledger, mine, orders.ids);
+    const outcome = compareLedger(s.ledger, mine, orders.ids, arrivedBefore[i]);
     entitled += mine.length;
     missed += outcome.missed;
     unexpected += outcome.unexpected;
   }
-  return { entitled, missed, unexpected };
+  return { orders, entitled, missed, unexpected };
 }
 
 export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
@@ -338,13 +342,15 @@ export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
       // Drain: every createOrder answered, no order of the phase left PENDING, every subscriber holding
       // every change it is entitled to; or the drain time is up.
       const drainUntil = performance.now() + spec.drainMs;
-      let orders = await phaseOrders(db, address);
-      let compared = compareAll(subscribers, orders);
-      while (performance.now() < drainUntil && (placer.pending.size > 0 || orders.pending > 0 || compared.missed > 0)) {
+      let compared = await compareAll(db, subscribers, address);
+      while (
+        performance.now() < drainUntil &&
+        (placer.pending.size > 0 || compared.orders.pending > 0 || compared.missed > 0)
+      ) {
         await sleep(500);
-        orders = await phaseOrders(db, address);
-        compared = compareAll(subscribers, orders);
+        compared = await compareAll(db, subscribers, address);
       }
+      const orders = compared.orders;
       const drainedInMs = performance.now() - end;
 
       const customerLatencies: number[] = [];
@@ -407,7 +413,7 @@ export async function runEndToEnd(spec: EndToEndSpec): Promise<EndToEndResult> {
     for (;;) {
       for (const phase of phases) {
         if (phase.missedAtEnd === 0) continue;
-        phase.missedAtEnd = compareAll(subscribers, await phaseOrders(db, addressOf(phase.offeredPerSecond))).missed;
+        phase.missedAtEnd = (await compareAll(db, subscribers, addressOf(phase.offeredPerSecond))).missed;
       }
       if (phases.every((p) => p.missedAtEnd === 0) || performance.now() > lastUntil) break;
       await sleep(1_000);
