@@ -1,5 +1,6 @@
-// How long and how wide each scenario runs: the full run fits in 15 minutes
-// on two cores; --quick is a smoke test.
+// How long and how wide each scenario runs: the full run takes about 15
+// minutes on two cores (the end-to-end phases alone 4 to 12, by how long an
+// overloaded phase takes to drain); --quick is a smoke test.
 export interface Timing {
   warmupMs: number;
   durationMs: number;

@@ -189,7 +189,7 @@ function phaseNote(p: PhaseResult): string {
     .join(', ');
   const cpu = p.cpu.map((c) => `${c.name} ${c.cores === null ? 'n/a' : c.cores.toFixed(2)}`).join(', ');
   return [
-    `${p.offeredPerSecond}/s: ${p.scheduled} scheduled, ${p.placed} placed, ${p.errors} failed${p.firstError ? ` (first: ${p.firstError})` : ''}, ${p.inDatabase} in the database, ${p.paid} seen PAID;`,
+    `${p.offeredPerSecond}/s: ${p.scheduled} scheduled, ${p.placed} placed, ${p.errors} failed${p.firstError ? ` (first: ${p.firstError})` : ''}, ${p.scheduled - p.placed - p.errors} unanswered at the end of the drain, ${p.inDatabase} in the database, ${p.paid} seen PAID;`,
     `${p.entitled} changes owed to the subscribers, ${p.missed} missed after the drain (${p.missedAtEnd} at the end of the run), ${p.unexpected} not in the database, ${p.duplicates} duplicates dropped, ${p.outOfOrder} out of order;`,
     `${p.closes} closes${codes ? ` (${codes})` : ''}; drained ${formatNumber(p.drainedInMs / 1000)} s after the phase; sender at most ${formatNumber(p.maxSendLagMs)} ms late;`,
     `CPU in cores during the phase: ${cpu}.`,
