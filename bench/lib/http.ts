@@ -45,7 +45,12 @@ export function graphqlCall(url: URL, token: string, body: unknown): Call {
 }
 
 /** createOrder for two items, one sku from each half of the bench catalogue. */
-export function createOrderCall(url: URL, token: string, skuCount: number): Call {
+export function createOrderCall(
+  url: URL,
+  token: string,
+  skuCount: number,
+  shippingAddress = '1 Benchmark Road, Testville',
+): Call {
   const [a, b] = orderSkus(skuCount);
   return graphqlCall(url, token, {
     query: CREATE_ORDER_MUTATION,
@@ -55,7 +60,7 @@ export function createOrderCall(url: URL, token: string, skuCount: number): Call
           { sku: a, quantity: 1 },
           { sku: b, quantity: 1 },
         ],
-        shippingAddress: '1 Benchmark Road, Testville',
+        shippingAddress,
       },
     },
   });

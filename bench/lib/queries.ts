@@ -25,3 +25,8 @@ export const UPDATE_STATUS_MUTATION = `mutation BenchUpdateStatus($input: Update
 }`;
 
 export const STATUS_SUBSCRIPTION = `subscription BenchStatus { orderStatusChanged { status changedAt order { id } } }`;
+
+/** The resumable form (docs/live.md): `after` is the cursor of the last change the subscriber got. */
+export const TRACK_SUBSCRIPTION = `subscription BenchTrack($after: String) {
+  orderStatusChanged(after: $after) { version cursor status order { id } }
+}`;

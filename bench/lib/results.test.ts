@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args.js';
-import { selfTimes } from './cpuprofile.js';
 import { parsePgbenchLog, parsePgbenchOutput } from './pgbench.js';
 import { figure, formatNumber, ratioGoal, renderMarkdown, type RunResults } from './results.js';
 
@@ -73,23 +72,6 @@ describe('the tools the bench reads', () => {
     );
     expect(out).toEqual({ tps: 1234.56789, transactions: 5000, failed: 0 });
     expect(parsePgbenchLog('0 1 1500 0 1700000000 1\n1 1 250 0 1700000000 2\n')).toEqual([1.5, 0.25]);
-  });
-
-  it('attributes cpuprofile samples to the function they landed in', () => {
-    const frame = (functionName: string) => ({ functionName, url: 'file:///app/x.js', lineNumber: 0 });
-    const rows = selfTimes({
-      nodes: [
-        { id: 1, callFrame: frame('(root)') },
-        { id: 2, callFrame: frame('hot') },
-        { id: 3, callFrame: frame('cold') },
-      ],
-      samples: [2, 2, 3, 2],
-      timeDeltas: [0, 300, 300, 100],
-      startTime: 0,
-      endTime: 1000,
-    });
-    expect(rows[0]).toMatchObject({ function: 'hot', selfMs: 0.6 });
-    expect(rows[1]).toMatchObject({ function: 'cold', selfMs: 0.1 });
   });
 
   it('takes --quick and --only, and refuses an unknown scenario', () => {
