@@ -53,20 +53,29 @@ type Block =
   | { kind: 'fields'; rows: { label: string; value: string }[] };
 
 /** 2500 EUR -> "€25.00", 500 JPY -> "¥500": the currency's own symbol and decimals. */
+/** One formatter per currency, made on first use: making one is far dearer than formatting with it. */
+const formatters = new Map<string, Intl.NumberFormat | null>();
+
 export function formatMoney(minorUnits: number, currencyCode: string): string {
-  const digits = currencyExponent(currencyCode);
   const decimal = formatMinorUnits(minorUnits, currencyCode) as `${number}`;
-  try {
-    return new Intl.NumberFormat('en', {
-      style: 'currency',
-      currency: currencyCode,
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    }).format(decimal);
-  } catch {
-    // A code Intl does not know still reads correctly.
-    return `${decimal} ${currencyCode}`;
+  let formatter = formatters.get(currencyCode);
+  if (formatter === undefined) {
+    const digits = currencyExponent(currencyCode);
+    try {
+      formatter = new Intl.NumberFormat('en', {
+        style: 'currency',
+        currency: currencyCode,
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+    } catch {
+      formatter = null;
+    }
+    // One per currency the catalogue prices in: a handful of entries.
+    formatters.set(currencyCode, formatter);
   }
+  // A code Intl does not know still reads correctly.
+  return formatter ? formatter.format(decimal) : `${decimal} ${currencyCode}`;
 }
 
 /** A short, human reference for an order: the start of its id. */
