@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { seedOrders, type RealServices } from '../lib/environment.js';
 import { freePort, startNode, waitForHttp, withClient, type BenchContext, type Child } from '../lib/infra.js';
 import { errorNote, runLoad } from '../lib/load.js';
+import type { HttpLoadResult } from '../load/protocol.js';
 import { ORDER_READ_QUERY } from '../lib/queries.js';
 import { figure, ratioGoal, type Figure, type ScenarioResult } from '../lib/results.js';
 import { scrapeMetrics, startService, sumMetrics } from '../lib/service.js';
@@ -30,6 +31,11 @@ export interface ReadTarget {
 export interface ReadBaselines {
   /** Starts the warm baseline serving `bodies` (order id -> JSON) and returns its GET base URL. */
   warm(bodies: Map<string, string>): Promise<string>;
+  /**
+   * Starts the framework floor (bench/baselines/apollo-server.ts) serving the bodies the warm
+   * baseline serves, and returns its GraphQL URL; absent where a scenario does not measure it.
+   */
+  framework?(bodies: Map<string, string>): Promise<string>;
   /** The cold baseline's GET base URL. */
   cold(): Promise<string>;
   /** What the warm reads did on the service side, judged after they ran: a sentence. */
@@ -56,9 +62,11 @@ async function fetchText(url: string, init?: RequestInit): Promise<string> {
   return res.text();
 }
 
+/** The same answer: compared on `data`, since the service also reports the operation's cost in `extensions`. */
 function sameJson(a: string, b: string): boolean {
   try {
-    return isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
+    const data = (text: string) => (JSON.parse(text) as { data?: unknown }).data;
+    return isDeepStrictEqual(data(a), data(b));
   } catch {
     return false;
   }
@@ -72,12 +80,13 @@ export async function measureReads(
 ): Promise<{ figures: Figure[]; notes: string[] }> {
   const notes: string[] = [];
   const service = await startService(ctx, target.label, target.env);
-  const readOne = (id: string) =>
-    fetchText(service.url, {
+  const readFrom = (url: string, id: string) =>
+    fetchText(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
       body: JSON.stringify({ query: ORDER_READ_QUERY, variables: { id } }),
     });
+  const readOne = (id: string) => readFrom(service.url, id);
   try {
     const before = await scrapeMetrics(service.base);
     // Warm every id once, which also gives the JSON the warm baseline serves.
@@ -108,6 +117,20 @@ export async function measureReads(
     notes.push(...errorNote('warm baseline', warmBase));
     if (!sameJson(await fetchText(`${warmUrl}/${target.warmIds[0]}`), firstBody)) {
       notes.push('The warm baseline’s JSON differs from the service’s (check the baseline).');
+    }
+
+    let floor: HttpLoadResult | null = null;
+    if (baselines.framework) {
+      const floorUrl = await baselines.framework(bodies);
+      floor = await runLoad(ctx, {
+        ...load,
+        url: floorUrl,
+        plan: { kind: 'orderRead', token: target.token, ids: target.warmIds, once: false },
+      });
+      notes.push(...errorNote('warm framework floor', floor));
+      if (!sameJson(await readFrom(floorUrl, target.warmIds[0] ?? ''), firstBody)) {
+        notes.push('The framework floor’s JSON differs from the service’s (check the baseline).');
+      }
     }
 
     const cold = await runLoad(ctx, {
@@ -141,10 +164,23 @@ export async function measureReads(
     return {
       notes,
       figures: [
-        figure('warm cache: reads/s', 'reads/s', warm.perSecond, warmBase.perSecond, ratioGoal(0.5)),
+        figure('warm cache: reads/s', 'reads/s', warm.perSecond, warmBase.perSecond),
         figure('warm cache: p50 latency', 'ms', warm.latencyMs.p50, warmBase.latencyMs.p50),
         figure('warm cache: p99 latency', 'ms', warm.latencyMs.p99, warmBase.latencyMs.p99),
-        figure('cold (database): reads/s', 'reads/s', cold.perSecond, coldBase.perSecond),
+        ...(floor
+          ? [
+              figure(
+                'warm cache: reads/s against the Apollo floor',
+                'reads/s',
+                warm.perSecond,
+                floor.perSecond,
+                ratioGoal(0.7),
+              ),
+              figure('warm cache: p50 latency against the Apollo floor', 'ms', warm.latencyMs.p50, floor.latencyMs.p50),
+              figure('warm cache: p99 latency against the Apollo floor', 'ms', warm.latencyMs.p99, floor.latencyMs.p99),
+            ]
+          : []),
+        figure('cold (database): reads/s', 'reads/s', cold.perSecond, coldBase.perSecond, ratioGoal(0.5)),
         figure('cold (database): p50 latency', 'ms', cold.latencyMs.p50, coldBase.latencyMs.p50),
         figure('cold (database): p99 latency', 'ms', cold.latencyMs.p99, coldBase.latencyMs.p99),
       ],
@@ -196,6 +232,24 @@ export async function readScenario(ctx: BenchContext, real: RealServices, timing
             })
           ).url;
         },
+        async framework(bodies) {
+          for (const [id, body] of bodies) await redis.set(`${bodyPrefix}${id}`, body);
+          const port = await freePort();
+          const child = await startNode(
+            ctx,
+            'read-baseline-apollo',
+            join(ctx.repoRoot, 'dist/bench/baselines/apollo-server.js'),
+            [],
+            {
+              NODE_ENV: 'production',
+              PORT: String(port),
+              REDIS_URL: real.redisUrl,
+              KEY_PREFIX: bodyPrefix,
+            },
+          );
+          await waitForHttp(`http://127.0.0.1:${port}/healthz`, child);
+          return `http://127.0.0.1:${port}/graphql`;
+        },
         async cold() {
           return (
             await startHttpBaseline(ctx, 'read-baseline-postgres', {
@@ -224,7 +278,7 @@ export async function readScenario(ctx: BenchContext, real: RealServices, timing
       id: 'read',
       title: '2. order(id) reads (PostgreSQL, Redis)',
       baseline:
-        'a plain `node:http` server (bench/baselines/http-server.ts) answering GET /order/<id> with the same JSON: warm, one Redis GET of that JSON; cold, one SQL query for the order and its items (pg, pool of 10).',
+        'a plain `node:http` server (bench/baselines/http-server.ts) answering GET /order/<id> with the same JSON: warm, one Redis GET of that JSON; cold, one SQL query for the order and its items (pg, pool of 10). The framework floor (bench/baselines/apollo-server.ts): a bare Apollo Server on Express, the service’s packages and schema, answering the same `order(id)` query from one Redis GET of the same JSON.',
       status: 'ok',
       figures,
       notes: [

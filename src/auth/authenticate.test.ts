@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UnauthenticatedError } from '../errors.js';
 import { Authenticator } from './authenticate.js';
 import { Role } from './role.js';
@@ -58,5 +58,29 @@ describe('authenticating a caller', () => {
     const auth = new Authenticator(settings, dir.lookup);
     await expect(auth.authenticate(`${token}x`)).rejects.toThrow(UnauthenticatedError);
     expect(dir.lookups).toBe(0);
+  });
+
+  describe('a token accepted before', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('is refused as expired once its expiry has passed', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const auth = new Authenticator(settings, directory([ALICE]).lookup, 600_000);
+      const fresh = signAccessToken(settings, { id: ALICE, role: Role.CUSTOMER }).token;
+      await auth.authenticate(fresh);
+      vi.setSystemTime(Date.now() + (settings.accessTtlSeconds + 1) * 1000);
+      await expect(auth.authenticate(fresh)).rejects.toThrow('Access token has expired');
+    });
+
+    it('does not make a tampered copy of it valid', async () => {
+      const auth = new Authenticator(settings, directory([ALICE]).lookup);
+      await auth.authenticate(token);
+      const [header, payload, signature] = token.split('.');
+      const admin = Buffer.from(JSON.stringify({ role: Role.ADMIN, sub: ALICE })).toString('base64url');
+      await expect(auth.authenticate(`${header}.${admin}.${signature}`)).rejects.toThrow(UnauthenticatedError);
+      expect(payload).not.toBe(admin);
+    });
   });
 });

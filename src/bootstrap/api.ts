@@ -5,7 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -15,7 +18,7 @@ import { NotificationService, WebhookEndpointService } from '../notifications/in
 import { UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
-import { contextFailure, serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
+import { contextFailure, noStorePlugin, serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
 import { inputGuardPlugin } from '../graphql/input-guard.js';
 import { createSchema } from '../graphql/schema.js';
 import { clientAddress, compileTrust } from '../http/client-address.js';
@@ -115,6 +118,10 @@ export async function startApi(core: Core): Promise<Api> {
       socket.drainPlugin,
       // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo's cache-control plugin wraps every field's resolver to gather hints this schema never gives;
+      // all it would do is mark each answer no-store, which noStorePlugin does without the wrapping.
+      ApolloServerPluginCacheControlDisabled(),
+      noStorePlugin(),
       graphqlObserver(metrics),
       inputGuardPlugin(),
       serviceUnavailableStatusPlugin(),

@@ -51,7 +51,7 @@ export interface GraphQLContext extends Caller {
   /** The client's address, as TRUST_PROXY decides it. */
   ip: string;
   services: Services;
-  loaders: ReturnType<typeof createLoaders>;
+  loaders: Loaders;
   logger: Logger;
   /** The websocket an operation runs on; null over HTTP. */
   connection: LiveConnection | null;
@@ -68,24 +68,50 @@ export async function authenticateCaller(authenticator: Authenticator, token: st
   }
 }
 
+/**
+ * Loaders and the logger are made on first use: most operations (a cached
+ * order(id)) need neither. They are getters on the prototype because Apollo
+ * copies each context's own properties (Object.assign), which would call
+ * getters defined on the object itself and build both every time.
+ */
+class OperationContext implements GraphQLContext {
+  readonly viewer: Viewer | null;
+  readonly authError: UnauthenticatedError | null;
+  readonly connection: LiveConnection | null;
+  private madeLoaders: Loaders | undefined;
+  private madeLogger: Logger | undefined;
+
+  constructor(
+    readonly services: Services,
+    private readonly parentLogger: Logger,
+    readonly requestId: string,
+    readonly ip: string,
+    caller: Caller,
+    connection: LiveConnection | undefined,
+  ) {
+    this.viewer = caller.viewer;
+    this.authError = caller.authError;
+    this.connection = connection ?? null;
+  }
+
+  get loaders(): Loaders {
+    return (this.madeLoaders ??= createLoaders(this.services));
+  }
+
+  get logger(): Logger {
+    return (this.madeLogger ??= this.parentLogger.child(
+      this.connection ? { requestId: this.requestId, transport: 'ws' } : { requestId: this.requestId },
+    ));
+  }
+}
+
 export function createContext(
   services: Services,
   logger: Logger,
   request: { requestId: string; ip: string; connection?: LiveConnection },
   caller: Caller,
 ): GraphQLContext {
-  return {
-    requestId: request.requestId,
-    ip: request.ip,
-    viewer: caller.viewer,
-    authError: caller.authError,
-    services,
-    loaders: createLoaders(services),
-    logger: logger.child(
-      request.connection ? { requestId: request.requestId, transport: 'ws' } : { requestId: request.requestId },
-    ),
-    connection: request.connection ?? null,
-  };
+  return new OperationContext(services, logger, request.requestId, request.ip, caller, request.connection);
 }
 
 export function requireViewer(ctx: Caller): Viewer {
@@ -95,6 +121,8 @@ export function requireViewer(ctx: Caller): Viewer {
   }
   throw ctx.authError ?? new UnauthenticatedError();
 }
+
+type Loaders = ReturnType<typeof createLoaders>;
 
 /** Per-operation batching: one query for all customers, one for all histories, in a response. */
 export function createLoaders(services: Services) {

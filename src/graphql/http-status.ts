@@ -44,6 +44,19 @@ export function prefersGraphQLResponseJson(accept: string | undefined): boolean 
   return ours > 0 && ours >= json;
 }
 
+/** Answers carry the caller's own data: no cache between client and server may keep one. */
+export function noStorePlugin(): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          response.http.headers.set('cache-control', 'no-store');
+        },
+      };
+    },
+  };
+}
+
 /**
  * An outage met while building a request's context (the caller's account is looked up): Apollo
  * answers those before any plugin runs, so the status is decided here, by the same rule.

@@ -19,7 +19,18 @@ export function nulCharacterError(document: DocumentNode, variables: unknown): G
   });
 }
 
+// Apollo hands the same parsed document to every request that sends the same text: one walk each.
+const documentsChecked = new WeakMap<DocumentNode, string | null>();
+
 function nulInDocument(document: DocumentNode): string | null {
+  const known = documentsChecked.get(document);
+  if (known !== undefined) return known;
+  const found = walkForNul(document);
+  documentsChecked.set(document, found);
+  return found;
+}
+
+function walkForNul(document: DocumentNode): string | null {
   let found: string | null = null;
   visit(document, {
     [Kind.STRING](node) {

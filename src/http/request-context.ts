@@ -17,10 +17,11 @@ export function requestContext(logger: Logger): RequestHandler {
     const scope: RequestScope = { requestId: given && REQUEST_ID.test(given) ? given : randomUUID() };
     res.setHeader('x-request-id', scope.requestId);
     const started = performance.now();
-    // The request's own logger: its access line carries the id as a binding, like any child's lines.
-    const requestLogger = logger.child({ requestId: scope.requestId });
     res.once('close', () => {
       const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
+      const level = QUIET_PATHS.has(path) ? 'debug' : 'info';
+      // Nothing to write at this level (LOG_LEVEL=warn): no line, no child logger to build for it.
+      if (!logger.isLevelEnabled(level)) return;
       const line = {
         method: req.method,
         path,
@@ -32,8 +33,8 @@ export function requestContext(logger: Logger): RequestHandler {
         // The client went away before the whole response was written.
         aborted: res.writableFinished ? undefined : true,
       };
-      if (QUIET_PATHS.has(path)) requestLogger.debug(line, 'request');
-      else requestLogger.info(line, 'request');
+      // The request's own logger: its access line carries the id as a binding, like any child's lines.
+      logger.child({ requestId: scope.requestId })[level](line, 'request');
     });
     runInScope(scope, next);
   };

@@ -59,6 +59,17 @@ describe('operation cost', () => {
     expect(cost('{ orders { edges { node { id } } } }')).toBe(2 + 20 * 2);
   });
 
+  it('prices one parsed document again for each request’s page size, and the same without variables', () => {
+    const paged = parse('query($n: Int) { orders(first: $n) { edges { node { id } } } }');
+    expect(operationCost(schema, paged, { n: 5 }, undefined)).toBe(2 + 5 * 2);
+    expect(operationCost(schema, paged, { n: 50 }, undefined)).toBe(2 + 50 * 2);
+    const nested = parse('query($n: Int) { me { id } orders(filter: { status: PAID }, first: $n) { totalCount } }');
+    expect(operationCost(schema, nested, { n: 1 }, undefined)).toBe(1 + 2);
+    const order = parse('query($id: ID!) { order(id: $id) { id total { amount } } }');
+    expect(operationCost(schema, order, { id: 'a' }, undefined)).toBe(2);
+    expect(operationCost(schema, order, { id: 'b' }, undefined)).toBe(2);
+  });
+
   it('counts a fragment wherever it is spread, and __typename for free', () => {
     expect(cost('{ a: me { ...U } b: me { ...U } } fragment U on User { id __typename }')).toBe(2);
   });

@@ -23,6 +23,7 @@ import {
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
 } from 'graphql';
 import { QueryTooComplexError, type OperationLimitName } from '../errors.js';
 
@@ -156,10 +157,46 @@ export function operationCost(
   variables: Record<string, unknown> | undefined,
   operationName: string | undefined | null,
 ): number {
+  const known = fixedCosts
+    .get(schema)
+    ?.get(document)
+    ?.get(operationName ?? '');
+  if (known !== undefined) return known;
+  const { cost, fixed } = priceOperation(schema, document, variables, operationName);
+  if (fixed) {
+    let byDocument = fixedCosts.get(schema);
+    if (!byDocument) fixedCosts.set(schema, (byDocument = new WeakMap()));
+    let byOperation = byDocument.get(document);
+    if (!byOperation) byDocument.set(document, (byOperation = new Map()));
+    byOperation.set(operationName ?? '', cost);
+  }
+  return cost;
+}
+
+// Apollo hands the same parsed document to every request that sends the same text. Where no variable
+// reaches a page size, the price cannot change between requests: it is worked out once per operation.
+const fixedCosts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+
+/** Whether a literal holds a variable anywhere (`$n`, `[$n]`, `{ first: $n }`). */
+function holdsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(holdsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => holdsVariable(f.value));
+  return false;
+}
+
+/** The price, and whether it holds for any variables (`fixed`). */
+function priceOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined | null,
+): { cost: number; fixed: boolean } {
+  let fixed = true;
   const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation) return 0;
+  if (!operation) return { cost: 0, fixed };
   const rootType = schema.getRootType(operation.operation);
-  if (!rootType) return 0;
+  if (!rootType) return { cost: 0, fixed };
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
   // Bad variables fail in execution with a clear error; price with none rather than fail here.
   const variableValues = coerced.coerced ?? {};
@@ -192,6 +229,10 @@ export function operationCost(
     if (!field) return 0; // __typename and introspection: free
     const named = getNamedType(field.type);
     const children = node.selectionSet && isCompositeType(named) ? selectionCost(named, node.selectionSet, seen) : 0;
+    // A page's size (or, when a variable is bad, the full page it is priced at) may come from variables.
+    if (field.args.some((a) => a.name === 'first') && node.arguments?.some((a) => holdsVariable(a.value))) {
+      fixed = false;
+    }
     // Variables are not yet coerced here: a bad value is refused as BAD_USER_INPUT when the operation
     // executes, so price such a field as a full page rather than fail the request in the wrong place.
     let args: Record<string, unknown>;
@@ -204,7 +245,8 @@ export function operationCost(
     return (isLeafType(named) ? 0 : 1) + children;
   };
 
-  return selectionCost(rootType, operation.selectionSet, new Set());
+  const cost = selectionCost(rootType, operation.selectionSet, new Set());
+  return { cost, fixed };
 }
 
 /** The largest page a list field can return (orders' `first` is 1..100). */

@@ -1,7 +1,7 @@
 // Rate limits per caller (SPEC section 7): which counters a root field is
 // counted against, and the check that counts it (in one atomic step, see
 // rate-limit-stores.ts). The GraphQL middleware that calls it for every root
-// field, over HTTP and the websocket alike, is graphql/rate-limit-middleware.ts.
+// field, over HTTP and the websocket alike, is graphql/root-rate-limits.ts.
 import { normalizeEmail } from '../auth/index.js';
 import type { Config } from '../config.js';
 import { RateLimitedError } from '../errors.js';

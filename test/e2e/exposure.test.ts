@@ -41,7 +41,7 @@ describe('production (introspection off)', () => {
     for (const message of messages) expect(message).not.toMatch(/did you mean|products|PENDING/i);
   });
 
-  it('sends nosniff, a frame policy and a referrer policy', async () => {
+  it('sends nosniff, a frame policy, a referrer policy and, on GraphQL answers, no-store', async () => {
     const response = await fetch(t.app.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -51,6 +51,8 @@ describe('production (introspection off)', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    // Answers carry the caller's own data: no shared cache may keep them.
+    expect(response.headers.get('cache-control')).toBe('no-store');
     const health = await fetch(new URL('/healthz', t.app.url));
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
   });
