@@ -231,8 +231,8 @@ export class DeliveryDispatcher {
         this.logger.warn({ ...log, err: outcome.error, retryInMs: delayMs }, 'notification failed; will retry');
       }
     } catch (error) {
-      // The database stayed away longer than a lease: the row is tried again, after a success a second copy
-      // (see docs/events.md).
+      // Not written down (a success's record is retried while its lease lasts): once the lease runs out the
+      // row is tried again, after a success a second copy (see docs/events.md).
       this.logger.error({ ...log, err: errorSummary(error) }, 'could not record a delivery attempt');
     }
   }
