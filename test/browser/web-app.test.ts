@@ -542,21 +542,26 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     const sentBefore = socket.fromPage.length;
     socket.restore();
 
+    // The subscription is sent again with `after` = the last cursor it had: a replay, not a re-read.
+    // Wait for the message itself: a re-read still catching up on PAID's history row may show
+    // DELIVERED before graphql-ws's back-off lets the socket connect again.
+    const resubscribed = () =>
+      socket.fromPage
+        .slice(sentBefore)
+        .map((text) => JSON.parse(text) as { type: string; payload?: { variables?: { after?: string } } })
+        .find((message) => message.type === 'subscribe');
+    await expect.poll(() => resubscribed() !== undefined, { timeout: LIVE_TIMEOUT }).toBe(true);
+    expect(resubscribed()?.payload?.variables?.after).toBe(lastCursor);
+    const replayed = () =>
+      socket.toPage
+        .map(
+          (text) =>
+            JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { version: number } } } },
+        )
+        .filter((message) => message.type === 'next')
+        .map((message) => message.payload?.data?.orderStatusChanged?.version);
+    await expect.poll(replayed, { timeout: LIVE_TIMEOUT }).toEqual([2, 3, 4]);
     await expect.poll(() => statusOf(page), { timeout: LIVE_TIMEOUT }).toBe('DELIVERED');
-    // The subscription was sent again with `after` = the last cursor it had: a replay, not a re-read.
-    const resubscribed = socket.fromPage
-      .slice(sentBefore)
-      .map((text) => JSON.parse(text) as { type: string; payload?: { variables?: { after?: string } } })
-      .find((message) => message.type === 'subscribe');
-    expect(resubscribed?.payload?.variables?.after).toBe(lastCursor);
-    const replayed = socket.toPage
-      .map(
-        (text) =>
-          JSON.parse(text) as { type: string; payload?: { data?: { orderStatusChanged?: { version: number } } } },
-      )
-      .filter((message) => message.type === 'next')
-      .map((message) => message.payload?.data?.orderStatusChanged?.version);
-    expect(replayed).toEqual([2, 3, 4]);
     await expect
       .poll(
         () =>
