@@ -41,10 +41,7 @@ export class LiveFanOut {
       options.after !== undefined,
       this.limits,
       options.connection,
-      (ended, why) => {
-        this.remove(ended);
-        if (why === 'slow') this.onSlow(ended);
-      },
+      this.ended,
     );
     this.add(subscription);
     if (options.after !== undefined) {
@@ -80,6 +77,12 @@ export class LiveFanOut {
   get size(): number {
     return this.count;
   }
+
+  /** One function for every subscription, not a closure each. */
+  private readonly ended = (subscription: LiveSubscription, why: 'ended' | 'slow'): void => {
+    this.remove(subscription);
+    if (why === 'slow') this.onSlow(subscription);
+  };
 
   private bucketOf(subscription: LiveSubscription): Set<LiveSubscription> {
     const { orderId, viewer } = subscription;

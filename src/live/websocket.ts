@@ -6,34 +6,30 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ApolloServerErrorCode } from '@apollo/server/errors';
-import {
-  GraphQLError,
-  getOperationAST,
-  parse,
-  specifiedRules,
-  validate,
-  type DocumentNode,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
-import type { Context as SocketContext } from 'graphql-ws';
+import { GraphQLError, getOperationAST, specifiedRules, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { bearerToken, type Viewer } from '../auth/index.js';
+import { bearerToken, Role, type Viewer } from '../auth/index.js';
 import { classifyFailure } from '../broker/failure.js';
 import { errorSummary } from '../broker/retry.js';
 import { ErrorCode, UnauthenticatedError } from '../errors.js';
-import { createContext, type Services } from '../graphql/context.js';
+import { createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { nulCharacterError } from '../graphql/input-guard.js';
 import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from '../limits/operation-limits.js';
 import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
+import { SharedResults } from './shared-results.js';
+import { SocketDocuments } from './socket-documents.js';
+import type { LiveConnection } from './subscription.js';
 
 type SocketExtra = {
   socket: WebSocket;
+  /** The upgrade request: let go once connected (see `keepOnlyWhatIsNeeded`). */
   request: IncomingMessage;
+  /** The caller's address, read from the upgrade request when the socket connected. */
+  ip?: string;
   viewer?: Viewer;
   expiryTimer?: NodeJS.Timeout;
   /** Subscriptions running on this socket, for the active-subscriptions gauge. */
@@ -66,15 +62,47 @@ export function socketToken(params: Record<string, unknown> | undefined): string
   return /^bearer\s/i.test(raw.trim()) ? bearerToken(raw.trim()) : raw.trim();
 }
 
-/** A GraphQL error with the code Apollo gives the same mistake over HTTP. */
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions: { ...error.extensions, code },
-  });
+/** Who a socket's results may depend on: every ADMIN sees the same; a customer, their own. */
+export function audienceOf(contextValue: unknown): string | null {
+  const viewer = (contextValue as Partial<GraphQLContext> | undefined)?.viewer;
+  if (!viewer) return null;
+  return viewer.role === Role.ADMIN ? Role.ADMIN : `${viewer.role}:${viewer.userId}`;
+}
+
+/** What a subscription needs of its socket (a class: one copy of its methods for every subscription). */
+class SocketConnection implements LiveConnection {
+  constructor(private readonly socket: WebSocket) {}
+
+  bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+}
+
+/**
+ * One string in one piece. randomUUID() builds its text from sixteen pieces that V8 keeps as such, and a
+ * socket keeps its id for as long as it is open.
+ */
+function flatString(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
+/**
+ * A socket lives for hours: once it is authenticated, let go of what only the
+ * handshake needed. The upgrade request (headers, streams) and the access
+ * token in connectionParams were a third of what each idle subscriber held.
+ * graphql-ws reads neither after connection_init; both are ours to drop.
+ */
+function keepOnlyWhatIsNeeded(ctx: Ctx): void {
+  Reflect.set(ctx.extra, 'request', null);
+  const params = ctx.connectionParams;
+  if (params) {
+    Reflect.deleteProperty(params, 'authorization');
+    Reflect.deleteProperty(params, 'Authorization');
+  }
 }
 
 // setTimeout fires at once for delays over 2^31-1 ms; no access token lives that long, but be safe.
@@ -97,7 +125,8 @@ export function attachGraphQLWebSocket(options: {
   const addressOf = options.clientAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
   const allowsUpgrade = options.allowsUpgrade ?? (() => true);
   const limits = OPERATION_LIMITS;
-  const rules = [...specifiedRules, ...shapeRules(limits)];
+  const documents = new SocketDocuments(schema, [...specifiedRules, ...shapeRules(limits)]);
+  const shared = new SharedResults(audienceOf);
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
@@ -121,11 +150,8 @@ export function attachGraphQLWebSocket(options: {
       logger,
       {
         requestId,
-        ip: addressOf(ctx.extra.request),
-        connection: {
-          bufferedBytes: () => ctx.extra.socket.bufferedAmount,
-          close: (code, reason) => ctx.extra.socket.close(code, reason),
-        },
+        ip: ctx.extra.ip ?? 'unknown',
+        connection: new SocketConnection(ctx.extra.socket),
       },
       { viewer: ctx.extra.viewer ?? null, authError: null },
     );
@@ -139,6 +165,8 @@ export function attachGraphQLWebSocket(options: {
   const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
+      // Each event's result executed once for every subscriber asking the same (shared-results.ts).
+      subscribe: shared.subscribe,
       connectionInitWaitTimeout: 3_000,
       onConnect: async (ctx) => {
         let viewer: Viewer;
@@ -158,9 +186,11 @@ export function attachGraphQLWebSocket(options: {
           throw error;
         }
         ctx.extra.viewer = viewer;
+        ctx.extra.ip = addressOf(ctx.extra.request);
+        keepOnlyWhatIsNeeded(ctx);
         ctx.extra.subscriptionIds = new Set();
         metrics?.wsConnectionOpened();
-        requestIds.set(ctx, randomUUID());
+        requestIds.set(ctx, flatString(randomUUID()));
         // Its own code, which the stock client retries (refreshing its token): see close-codes.ts.
         ctx.extra.expiryTimer = setTimeout(
           () => ctx.extra.socket.close(SocketCloseCode.AccessTokenExpired, 'Access token has expired'),
@@ -185,23 +215,15 @@ export function attachGraphQLWebSocket(options: {
         if (running > limits.maxOperationsPerSocket) {
           return [limitError('operations', limits.maxOperationsPerSocket, running)];
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [withCode(error, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED)];
-          throw error;
-        }
+        // Parsed and validated once per text (socket-documents.ts); then the cost, as over HTTP.
+        const checked = documents.check(payload.query);
+        if (checked.errors) return [...checked.errors];
+        const { document } = checked;
+        // graphql-ws holds the message while the subscription runs: hold the one shared copy of its text
+        // (and let go of the raw message, which the parsed text still points into).
+        Reflect.set(payload, 'query', checked.query);
         const nul = nulCharacterError(document, payload.variables);
         if (nul) return [nul];
-        // The same rules Apollo runs over HTTP (the standard ones plus depth and aliases), then the cost;
-        // a mistake in the document gets the code it gets over HTTP, never a masked internal error.
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          return errors.map((e) =>
-            e.originalError ? e : withCode(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED),
-          );
-        }
         let cost: number;
         try {
           cost = assertCost(schema, document, payload.variables ?? undefined, payload.operationName, limits);
@@ -225,18 +247,27 @@ export function attachGraphQLWebSocket(options: {
         };
       },
       onNext: (ctx, id, _payload, _args, result) => {
-        const errors = result.errors?.map((e) => format(ctx, id, e));
-        if (
-          ctx.extra.subscriptionIds?.has(id) &&
-          errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)
-        ) {
-          // A change that could not be read whole (the database away) is not sent as an error: the socket
-          // closes with 1013, which the client retries, resuming from its last cursor, so the change
-          // arrives whole once the service can read it (docs/live.md).
+        if (ctx.extra.subscriptionIds?.has(id)) {
+          const event = shared.isEventResult(result);
+          // The fan-out's hot path: a result shared with every subscriber asking the same goes out as it is.
+          if (event && !result.errors && result.data) return result as FormattedExecutionResult;
+          const errors = result.errors?.map((e) => format(ctx, id, e));
+          // A change that could not be produced whole (the database away, the order unreadable) is not
+          // sent as an error: the socket closes with 1013, which the client retries, resuming from its
+          // last cursor, so the change arrives whole once the service can read it (docs/live.md).
           // Closing first: graphql-ws sends nothing on a socket that is no longer open.
-          ctx.extra.socket.close(SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
-          return undefined;
+          if (errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+            ctx.extra.socket.close(SocketCloseCode.TryAgainLater, 'The service is briefly unavailable');
+            return undefined;
+          }
+          if (event && !result.data) {
+            ctx.extra.socket.close(SocketCloseCode.TryAgainLater, 'Could not load the changed order: resume later');
+            return undefined;
+          }
+          // A subscription that could not start (a bad cursor, an order the caller may not see) says why.
+          return { ...(result.data !== undefined ? { data: result.data } : {}), ...(errors ? { errors } : {}) };
         }
+        const errors = result.errors?.map((e) => format(ctx, id, e));
         const requested = ctx.extra.costs?.get(id);
         const extensions = {
           ...result.extensions,
