@@ -159,7 +159,9 @@ export async function fanoutScenario(ctx: BenchContext, real: RealServices, timi
     const largest = count === Math.max(...timing.subscriberCounts);
     let service: FanoutMeasure | null = null;
     if (unavailable === null) {
-      const instance = await startService(ctx, `fanout-${count}`, real.env);
+      // An API instance alone (RUN_CONSUMERS=false, as a scaled deployment runs it): the consumers would
+      // spend this instance's memory and CPU on what earlier scenarios left in the queues, not on subscribers.
+      const instance = await startService(ctx, `fanout-${count}`, { ...real.env, RUN_CONSUMERS: 'false' });
       try {
         const wsUrl = instance.url.replace(/^http/, 'ws');
         unavailable = await probeGraphqlWs(wsUrl, real.admin.token);
@@ -277,7 +279,7 @@ export async function fanoutScenario(ctx: BenchContext, real: RealServices, timi
     reason: unavailable === null ? undefined : `the service does not accept graphql-ws on /graphql: ${unavailable}`,
     figures,
     notes: [
-      `Subscribers: ${timing.subscriberCounts.join(', ')}, spread over ${SUBSCRIBER_PROCESSES} load processes, each an ADMIN subscription to every order (\`orderStatusChanged\` without an id), authenticated by \`connectionParams.authorization\`; a fresh instance for each count. A first status change proves every subscription live; the second is measured: latency = arrival − \`changedAt\` (set in the transaction, just before commit, so it includes the commit).`,
+      `Subscribers: ${timing.subscriberCounts.join(', ')}, spread over ${SUBSCRIBER_PROCESSES} load processes, each an ADMIN subscription to every order (\`orderStatusChanged\` without an id), authenticated by \`connectionParams.authorization\`; a fresh API instance for each count, alone (RUN_CONSUMERS=false: no consumers working off what earlier scenarios queued). A first status change proves every subscription live; the second is measured: latency = arrival − \`changedAt\` (set in the transaction, just before commit, so it includes the commit).`,
       'Memory: RSS (from /metrics `process_resident_memory_bytes` when the instance has it, else /proc) after the subscriptions minus before, divided by the open subscriptions.',
       ...notes,
     ],
