@@ -15,7 +15,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { Authenticator, bearerToken } from '../auth/index.js';
 import { NotificationService, WebhookEndpointService } from '../notifications/index.js';
-import { UnauthenticatedError } from '../errors.js';
+import { ErrorCode, UnauthenticatedError } from '../errors.js';
 import { authenticateCaller, createContext, type GraphQLContext, type Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { contextFailure, noStorePlugin, serviceUnavailableStatusPlugin } from '../graphql/http-status.js';
@@ -190,7 +190,7 @@ export async function startApi(core: Core): Promise<Api> {
   app.use(((error, _req, res, next) => {
     if (res.headersSent) return next(error);
     logger.error({ err: error }, 'unexpected HTTP error');
-    sendGraphQLHttpError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+    sendGraphQLHttpError(res, 500, 'Internal server error', ErrorCode.INTERNAL_SERVER_ERROR);
   }) satisfies express.ErrorRequestHandler);
 
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
 // and picks ack, a later try or the dead-letter queue (retry.ts), then reports
 // what happened to the log and the consumer's observer (metrics). A broker
 // only moves the bytes: it implements MessageMover for each message.
+import { UnreachableCaseError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { withCorrelationId } from '../observability/request-scope.js';
 import type { Delivery, DeliveryObserver, DeliveryOutcome, MessageHandler } from './broker.js';
@@ -155,8 +156,3 @@ export class DeliveryFlow {
 }
 
 /** Adding an outcome must not compile until every switch over outcomes knows it. */
-export class UnreachableCaseError extends Error {
-  constructor(value: never) {
-    super(`Unreachable case: ${JSON.stringify(value)}`);
-  }
-}

@@ -4,7 +4,8 @@
 //
 // Cost, after Shopify's model: a scalar or enum field costs 0, an object
 // field 1 plus its selections, a field with a `first` argument (a page)
-// 2 plus `first` times its selections.
+// 2 plus `first` times its selections. One file, longer than most: the
+// bounds, the validation rules that apply them and the price belong together.
 import {
   GraphQLError,
   Kind,
@@ -26,6 +27,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { QueryTooComplexError, type OperationLimitName } from '../errors.js';
+import { MAX_PAGE_SIZE } from '../pagination.js';
 
 export const OPERATION_LIMITS = {
   /** Nested field levels: `{ order { customer { id } } }` is 3. */
@@ -239,7 +241,7 @@ function priceOperation(
     try {
       args = getArgumentValues(field, node, variableValues);
     } catch {
-      args = field.args.some((a) => a.name === 'first') ? { first: MAX_PAGE_FOR_COST } : {};
+      args = field.args.some((a) => a.name === 'first') ? { first: MAX_PAGE_SIZE } : {};
     }
     if (typeof args.first === 'number') return 2 + Math.max(0, args.first) * children;
     return (isLeafType(named) ? 0 : 1) + children;
@@ -248,9 +250,6 @@ function priceOperation(
   const cost = selectionCost(rootType, operation.selectionSet, new Set());
   return { cost, fixed };
 }
-
-/** The largest page a list field can return (orders' `first` is 1..100). */
-const MAX_PAGE_FOR_COST = 100;
 
 /** The operation's cost; throws the refusal when it is over budget. Needs a valid document. */
 export function assertCost(

@@ -2,7 +2,8 @@
 // port and path. The socket authenticates once, in connection_init, and is
 // closed when that token expires; every operation on it (subscriptions,
 // queries, mutations) passes the same validation, cost limits, rate limits
-// and error masking as over HTTP.
+// and error masking as over HTTP. One file, longer than most: graphql-ws's
+// hooks below share each socket's state, and read best side by side.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';

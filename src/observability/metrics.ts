@@ -3,7 +3,7 @@
 // Each app has its own registry, so two apps in one process (tests) don't clash.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryObserver, DeliveryOutcome } from '../broker/broker.js';
-import { UnreachableCaseError } from '../broker/delivery.js';
+import { UnreachableCaseError } from '../errors.js';
 
 /** Operation names are chosen by clients: past this many distinct ones, the rest count as `other`. */
 export const MAX_OPERATION_NAMES = 200;

@@ -3,6 +3,7 @@
 // this only says which one a payment asks for.
 import { isRecord, MalformedMessageError, parseEnvelope, type EventEnvelope } from '../outbox/envelope.js';
 import { RoutingKey } from '../broker/topology.js';
+import { isUuid } from '../ids.js';
 import { formatMinorUnits, isCurrencyCode, MAX_MINOR_UNITS } from '../money.js';
 import { canTransition, OrderStatus, PAYMENTS } from './status-machine.js';
 import type { MoneyData } from './order-events.js';
@@ -18,15 +19,12 @@ export interface PaymentProcessedData {
   reason?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Parses a `payment.processed` message body; anything off is MALFORMED_MESSAGE with what is wrong. */
 export function parsePaymentProcessed(content: Buffer): EventEnvelope<PaymentProcessedData> {
   const envelope = parseEnvelope(content, (type) => type === RoutingKey.PAYMENT_PROCESSED);
   const data = envelope.data as Record<string, unknown>;
   const { orderId, paymentId, status, amount, reason } = data;
-  if (typeof orderId !== 'string' || !UUID.test(orderId))
-    throw new MalformedMessageError('data.orderId must be a UUID');
+  if (!isUuid(orderId)) throw new MalformedMessageError('data.orderId must be a UUID');
   if (typeof paymentId !== 'string' || paymentId.length === 0 || paymentId.length > 200) {
     throw new MalformedMessageError('data.paymentId must be a non-empty string');
   }
