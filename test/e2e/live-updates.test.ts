@@ -105,6 +105,22 @@ describe('orderStatusChanged', () => {
     expect(orderIds(adminAll.events)).toEqual([aOrder, bOrder]);
   });
 
+  it('a subscription to an order that does not exist ends at once with NOT_FOUND, as order(id) answers', async () => {
+    const customer = await newCustomer(t);
+    const socket = connect(`Bearer ${customer.token}`);
+    const missing = subscribe(socket, OrderStatusChangedDocument, { orderId: randomUUID() });
+    const alongside = subscribe(socket, OrderStatusChangedDocument, {});
+    await waitFor('the subscription to the missing order to end', () => missing.completed);
+    expect(missing.errors.map((e) => [e.extensions?.code, e.message])).toEqual([['NOT_FOUND', 'Order not found']]);
+    expect(missing.events).toEqual([]);
+    // The socket stays open: the caller's other subscription still gets its changes.
+    const orderId = await placeOrder(customer);
+    const admin = await adminClient(t);
+    await admin.client.ok(UpdateOrderStatusDocument, { input: { orderId, status: 'PAID' } });
+    await waitFor('the other subscription to get its change', () => alongside.events.length >= 1);
+    expect(alongside.events.map((e) => e.orderStatusChanged.order.id)).toEqual([orderId]);
+  });
+
   async function adminClientToken(): Promise<string> {
     const admin = await adminClient(t);
     return admin.client.token!;
