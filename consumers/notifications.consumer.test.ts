@@ -332,6 +332,36 @@ describe('the notifications consumer', () => {
     }
   });
 
+  it('a redirect is not followed: the try fails, where it points hears nothing, the next try goes to the endpoint', async () => {
+    // Where a redirect could lead (inside the network, in production): it must never be called.
+    const elsewhere = await startWebhookReceiver();
+    let calls = 0;
+    const redirecting = await startWebhookReceiver(() =>
+      ++calls === 1 ? { status: 307, headers: { location: elsewhere.url } } : 200,
+    );
+    const endpoint = await registerEndpoint(redirecting, ['order.status_changed']);
+    try {
+      const { order, customer } = await placeOrder();
+      const event = paidEvent(order.id, customer.id);
+      await publish(event);
+      const attempts = await waitFor('two attempts', async () => {
+        const list = await attemptsOf(endpoint.id, event.id);
+        return list.length === 2 ? list : undefined;
+      });
+      expect(attempts.map((a) => [a.attempt, a.succeeded, a.statusCode])).toEqual([
+        [2, true, 200],
+        [1, false, 307],
+      ]);
+      expect(attempts[1]?.error).toBe('HTTP 307: redirects are not followed');
+      expect(redirecting.forEvent(event.id)).toHaveLength(2);
+      await settle(300);
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await deleteEndpoint(endpoint.id);
+      await Promise.all([redirecting.close(), elsewhere.close()]);
+    }
+  });
+
   it('an endpoint that does not answer does not hold back another', async () => {
     const stuck = await startWebhookReceiver(() => 'hang');
     const healthy = await startWebhookReceiver();

@@ -67,13 +67,15 @@ export interface TestWebhookReceiver {
   received: ReceivedWebhook[];
   /** Requests for one event (by webhook-id). */
   forEvent(eventId: string): ReceivedWebhook[];
-  /** What the next requests are answered with: a status, or 'hang' (never answer). */
-  answer: (request: ReceivedWebhook) => number | 'hang';
+  /** What the next requests are answered with: a status (with headers), or 'hang' (never answer). */
+  answer: (request: ReceivedWebhook) => WebhookAnswer;
   close(): Promise<void>;
 }
 
+export type WebhookAnswer = number | { status: number; headers: Record<string, string> } | 'hang';
+
 export async function startWebhookReceiver(
-  answer: (request: ReceivedWebhook) => number | 'hang' = () => 200,
+  answer: (request: ReceivedWebhook) => WebhookAnswer = () => 200,
 ): Promise<TestWebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const receiver: TestWebhookReceiver = {
@@ -89,9 +91,10 @@ export async function startWebhookReceiver(
     req.on('end', () => {
       const request = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
       received.push(request);
-      const status = receiver.answer(request);
-      if (status === 'hang') return;
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `answer ${status}`);
+      const answer = receiver.answer(request);
+      if (answer === 'hang') return;
+      const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(status < 300 ? 'ok' : `answer ${status}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
