@@ -454,6 +454,31 @@ describe('cancelling lines', () => {
 });
 
 describe('who may do what', () => {
+  it('a cached order shows each shipment, delivery and cancelled line on the next read', async () => {
+    const { order, owner, mug, cap } = await paidOrder();
+    const read = async () => (await owner.client.ok(OrderDocument, { id: order.id })).order!;
+    await read();
+    const loads = t.app.services.orderCache.loads;
+    await read();
+    expect(t.app.services.orderCache.loads).toBe(loads); // served from the cache
+
+    expect(codes(await ship(order.id, [{ sku: mug, quantity: 1 }]))).toEqual([]);
+    const shipped = await read();
+    expect(shipped).toMatchObject({ status: 'PARTIALLY_SHIPPED', shipments: [{ status: 'SHIPPED' }] });
+    expect(shipped.shipments[0]!.lines).toEqual([{ sku: mug, quantity: 1 }]);
+
+    await admin.ok(MarkShipmentDeliveredDocument, { shipmentId: shipped.shipments[0]!.id });
+    expect((await read()).shipments[0]).toMatchObject({ status: 'DELIVERED' });
+
+    await admin.ok(CancelOrderLinesDocument, {
+      input: { orderId: order.id, lines: [{ sku: cap, quantity: 1 }], reason: 'out of caps' },
+    });
+    const cancelled = await read();
+    expect(cancelled.items.find((i) => i.sku === cap)).toMatchObject({ quantityCancelled: 1 });
+    expect(cancelled.refundDue.minorUnits).toBeGreaterThan(0);
+    expect(t.app.services.orderCache.loads).toBeGreaterThan(loads); // each change sent the read back to the database
+  });
+
   it('a customer never sees another’s shipments, and cannot create shipments or mark them delivered', async () => {
     const a = await newCustomer(t);
     const b = await newCustomer(t);
