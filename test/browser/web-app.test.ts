@@ -5,11 +5,11 @@
 // returns; fulfilment (an order shipped in two parcels from the board, a line
 // cancelled, the refund due) followed live; one session shared by two tabs across token renewals. The README's
 // screenshots are taken here (UPDATE_SCREENSHOTS=1 writes them to docs/screenshots/).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CreateOrderDocument,
@@ -102,6 +102,75 @@ async function openStaffBoard(): Promise<{ board: Page; errors: string[] }> {
   await signInAsStaff(board);
   await board.locator('.board-header [data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
   return { board, errors };
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Presses Tab until `target` has the focus (at most 60 times), checking at
+ * every stop that the focused element shows it has the focus (an outline or
+ * a ring), as a keyboard user needs to see.
+ */
+async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let presses = 0; presses < 60; presses++) {
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      const { document, getComputedStyle } = globalThis as unknown as {
+        document: { activeElement: { tagName: string; textContent: string | null } | null };
+        getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string; boxShadow: string };
+      };
+      const element = document.activeElement;
+      if (!element || element.tagName === 'BODY') return null;
+      const style = getComputedStyle(element);
+      const shown = (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none';
+      return { shown, what: `${element.tagName} ${(element.textContent ?? '').trim().slice(0, 40)}` };
+    });
+    if (focus) expect(focus.shown, `focus is not visible on ${focus.what}`).toBe(true);
+    if (
+      await target.evaluate(
+        (element) =>
+          element === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+      )
+    )
+      return;
+  }
+  throw new Error('never reached by Tab');
+}
+
+let axeSource: string | undefined;
+
+/** What axe-core (the engine of the common accessibility checkers) finds against WCAG 2.1 A and AA. */
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated over the DevTools protocol: the app's CSP (script-src 'self') rightly refuses an injected tag.
+  axeSource ??= readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const { axe, document } = globalThis as unknown as { axe: AxeRunner; document: unknown };
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
+    }));
+  });
+}
+
+/** The little of axe-core's API the check uses (it runs inside the page, where its types are not imported). */
+interface AxeRunner {
+  run(
+    context: unknown,
+    options: { runOnly: { type: 'tag'; values: string[] } },
+  ): Promise<{
+    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+  }>;
 }
 
 function statusOf(page: Page): Promise<string | null> {
@@ -499,6 +568,65 @@ describe.skipIf(!runBrowserTests)('the web app in headless Chromium', () => {
     } finally {
       await limited.stop();
     }
+  });
+
+  it('has no WCAG 2.1 A or AA violation that axe finds, on every page a shopper or staff uses, desktop and phone', async () => {
+    const found: { page: string; violations: AxeViolation[] }[] = [];
+    const check = async (page: Page, name: string) => found.push({ page: name, violations: await axeViolations(page) });
+    for (const viewport of [
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      const sku = await addProduct(t, { stock: 5 });
+      const page = await (await newContext(viewport)).newPage();
+      const at = (name: string) => `${name} at ${viewport.width}px`;
+      await page.goto(`${base}/signin`);
+      await page.getByLabel('Email').waitFor();
+      await check(page, at('sign in'));
+      await register(page);
+      await page.locator(`li[data-sku="${sku}"]`).waitFor();
+      await check(page, at('catalogue'));
+      await page
+        .locator(`li[data-sku="${sku}"]`)
+        .getByRole('button', { name: /Add to cart/ })
+        .click();
+      await page.getByRole('link', { name: 'Cart (1)' }).click();
+      await page.getByLabel('Shipping address').fill('1 Audit Avenue');
+      await check(page, at('cart'));
+      await page.getByRole('button', { name: 'Place order' }).click();
+      await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
+      await page.locator('[data-connection="connected"]').waitFor({ timeout: LIVE_TIMEOUT });
+      await check(page, at('order'));
+      await page.goto(`${base}/orders`);
+      await page
+        .getByRole('heading', { name: /orders/i })
+        .first()
+        .waitFor();
+      await check(page, at('my orders'));
+    }
+    const { board } = await openStaffBoard();
+    await check(board, 'staff board');
+    expect(found.filter((f) => f.violations.length > 0)).toEqual([]);
+    expect(found).toHaveLength(11);
+  });
+
+  it('a shopper can order with the keyboard alone, and always sees where the focus is', async () => {
+    const sku = await addProduct(t, { stock: 5 });
+    const page = await (await newContext()).newPage();
+    await register(page);
+    const addToCart = page.locator(`li[data-sku="${sku}"]`).getByRole('button', { name: /Add to cart/ });
+    await addToCart.waitFor();
+    await tabTo(page, addToCart);
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByRole('link', { name: 'Cart (1)' }));
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Shipping address').waitFor();
+    await tabTo(page, page.getByLabel('Shipping address'));
+    await page.keyboard.type('2 Keyboard Close');
+    await tabTo(page, page.getByRole('button', { name: 'Place order' }));
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
+    expect(await statusOf(page)).toBe('PENDING');
   });
 
   it('resumes from the last change it saw after a dropped connection, with every missed change in order', async () => {
