@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
 import { SharedResults } from './shared-results.js';
 import { SocketDocuments } from './socket-documents.js';
+import { TokenExpiries } from './token-expiries.js';
 import type { LiveConnection } from './subscription.js';
 
 type SocketExtra = {
@@ -32,7 +33,6 @@ type SocketExtra = {
   /** The caller's address, read from the upgrade request when the socket connected. */
   ip?: string;
   viewer?: Viewer;
-  expiryTimer?: NodeJS.Timeout;
   /** Subscriptions running on this socket, for the active-subscriptions gauge. */
   subscriptionIds?: Set<string>;
   /** The cost of each query or mutation running on this socket, reported with its result. */
@@ -106,9 +106,6 @@ function keepOnlyWhatIsNeeded(ctx: Ctx): void {
   }
 }
 
-// setTimeout fires at once for delays over 2^31-1 ms; no access token lives that long, but be safe.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export function attachGraphQLWebSocket(options: {
   httpServer: Server;
   schema: GraphQLSchema;
@@ -128,6 +125,10 @@ export function attachGraphQLWebSocket(options: {
   const limits = OPERATION_LIMITS;
   const documents = new SocketDocuments(schema, [...specifiedRules, ...shapeRules(limits)]);
   const shared = new SharedResults(audienceOf);
+  // Its own code, which the stock client retries (refreshing its token): see close-codes.ts.
+  const expiries = new TokenExpiries<WebSocket>((socket) =>
+    socket.close(SocketCloseCode.AccessTokenExpired, 'Access token has expired'),
+  );
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: '/graphql',
@@ -192,15 +193,11 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.subscriptionIds = new Set();
         metrics?.wsConnectionOpened();
         requestIds.set(ctx, flatString(randomUUID()));
-        // Its own code, which the stock client retries (refreshing its token): see close-codes.ts.
-        ctx.extra.expiryTimer = setTimeout(
-          () => ctx.extra.socket.close(SocketCloseCode.AccessTokenExpired, 'Access token has expired'),
-          Math.min(Math.max(0, viewer.expiresAt - Date.now()), MAX_TIMER_MS),
-        );
+        expiries.watch(ctx.extra.socket, viewer.expiresAt);
         return true;
       },
       onClose: (ctx) => {
-        clearTimeout(ctx.extra.expiryTimer);
+        expiries.forget(ctx.extra.socket);
         if (!ctx.extra.subscriptionIds) return; // never authenticated: never counted
         for (let i = 0; i < ctx.extra.subscriptionIds.size; i++) metrics?.subscriptionEnded();
         ctx.extra.subscriptionIds.clear();
