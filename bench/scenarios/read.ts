@@ -216,7 +216,9 @@ export async function readScenario(ctx: BenchContext, real: RealServices, timing
       ctx,
       {
         label: 'read',
-        env: real.env,
+        // An API instance alone (RUN_CONSUMERS=false, as a scaled deployment runs it): with consumers, this
+        // instance would be working off what the createOrder scenario queued while its reads are measured.
+        env: { ...real.env, RUN_CONSUMERS: 'false' },
         token: owner.token,
         warmIds: ids.slice(0, WARM_IDS),
         coldIds: ids.slice(WARM_IDS),
@@ -282,7 +284,7 @@ export async function readScenario(ctx: BenchContext, real: RealServices, timing
       status: 'ok',
       figures,
       notes: [
-        `${timing.readConcurrency} concurrent clients as the orders’ owner; warm: ${WARM_IDS} ids each read once beforehand, then cycled; cold: ${coldIdCount(ctx.quick)} orders written straight into the tables and each read at most once, so every read misses any cache and goes to the database.`,
+        `An API instance alone (RUN_CONSUMERS=false: no consumers working off what earlier scenarios queued). ${timing.readConcurrency} concurrent clients as the orders’ owner; warm: ${WARM_IDS} ids each read once beforehand, then cycled; cold: ${coldIdCount(ctx.quick)} orders written straight into the tables and each read at most once, so every read misses any cache and goes to the database.`,
         ...notes,
       ],
     };
