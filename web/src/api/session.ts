@@ -33,6 +33,8 @@ const STORAGE_KEY = 'order-service.session';
 const LOCK_NAME = 'order-service.session-renewal';
 /** Renew this long before expiry: a minute, or a fifth of a short-lived token's life. */
 const MAX_MARGIN_MS = 60_000;
+/** How long a tab that waited for another's renewal gives that tab's new session to reach it. */
+const OTHER_TAB_WRITE_WAIT_MS = 3_000;
 
 export class SessionStore {
   private readonly listeners = new Set<() => void>();
@@ -108,27 +110,58 @@ export class SessionStore {
    * leaves it as it is (the caller sees the failure and may try again).
    */
   renew(): Promise<void> {
-    this.renewing ??= this.withLock(() => this.renewNow()).finally(() => {
+    this.renewing ??= this.withLock((waited) => this.renewNow(waited)).finally(() => {
       this.renewing = null;
     });
     return this.renewing;
   }
 
-  private async renewNow(): Promise<void> {
+  private async renewNow(waited: boolean): Promise<void> {
     // Read again inside the lock: another tab may have renewed, or signed out, meanwhile.
-    const session = this.current();
+    let session = this.current();
     if (!session || !this.needsRenewal(session)) return;
+    if (waited) {
+      // Another tab held the lock while this one waited: it was renewing. Its write reaches this tab's
+      // localStorage a moment after its lock is released (tabs may be separate processes), and presenting
+      // the old refresh token before then would spend it twice, which ends the session for every tab.
+      session = await this.changeFrom(session, OTHER_TAB_WRITE_WAIT_MS);
+      if (!session || !this.needsRenewal(session)) return;
+    }
     if (!this.renewer) throw new Error('No way to renew the session yet');
     const next = await this.renewer(session.refreshToken);
     if (next) this.write(next);
     else if (this.current()?.refreshToken === session.refreshToken) this.signOut('expired');
   }
 
-  private async withLock(task: () => Promise<void>): Promise<void> {
+  /** Runs `task` holding the renewal lock; `waited` says whether another tab held it first. */
+  private async withLock(task: (waited: boolean) => Promise<void>): Promise<void> {
     // Web Locks exist in secure contexts (https, localhost); elsewhere a tab renews alone.
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    if (!locks) return task();
-    await locks.request(LOCK_NAME, { mode: 'exclusive' }, task);
+    if (!locks) return task(false);
+    const ran = await locks.request(LOCK_NAME, { mode: 'exclusive', ifAvailable: true }, async (lock) => {
+      if (!lock) return false;
+      await task(false);
+      return true;
+    });
+    if (!ran) await locks.request(LOCK_NAME, { mode: 'exclusive' }, () => task(true));
+  }
+
+  /** The session once another tab's write replaces `session` here, or whatever is here after `ms`. */
+  private changeFrom(session: Session, ms: number): Promise<Session | null> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+      let unsubscribe: () => void = () => {};
+      const finish = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(this.current());
+      };
+      if (this.current() !== session) return finish();
+      timer = setTimeout(finish, ms);
+      unsubscribe = this.subscribe(() => {
+        if (this.current() !== session) finish();
+      });
+    });
   }
 
   private write(payload: SessionPayload): void {
