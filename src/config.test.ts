@@ -35,6 +35,15 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://x/y', PAYMENT_SIMULATOR: 'true' }).paymentSimulator).toBe(true);
   });
 
+  it('prepares statements on PostgreSQL unless switched off, and never on the embedded database', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://x/y' }).databasePreparedStatements).toBe(true);
+    expect(
+      loadConfig({ DATABASE_URL: 'postgresql://x/y', DATABASE_PREPARED_STATEMENTS: 'false' })
+        .databasePreparedStatements,
+    ).toBe(false);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'true' }).databasePreparedStatements).toBe(false);
+  });
+
   it('runs the shipping simulator on the embedded defaults only, unless told, after 3s by default', () => {
     expect(loadConfig({}).shippingSimulator).toBe(true);
     expect(loadConfig({}).shippingSimulatorDelayMs).toBe(3000);
@@ -76,6 +85,7 @@ describe('configuration', () => {
     [{ ORDER_CACHE_TTL: '-5' }, 'ORDER_CACHE_TTL'],
     [{ BCRYPT_COST: '4' }, 'BCRYPT_COST'],
     [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE'],
+    [{ DATABASE_URL: 'postgresql://x/y', DATABASE_PREPARED_STATEMENTS: 'sometimes' }, 'DATABASE_PREPARED_STATEMENTS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
   ])('refuses %j naming %s', (env, variable) => {
     const error = errorOf(env as Record<string, string>);

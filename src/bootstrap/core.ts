@@ -165,9 +165,11 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       for (const actor of new Set(events.map((event) => event.data.actor))) replicas.wrote(actor);
     });
     const inventory = new InventoryService();
+    const loadSnapshot = (orderId: string) =>
+      loadOrderSnapshot(orm, orderId, { prepared: config.databasePreparedStatements });
     const orderCache = new OrderCache(
       shared.cacheStore,
-      (orderId) => loadOrderSnapshot(orm, orderId),
+      loadSnapshot,
       config.orderCacheTtlSeconds,
       logger.child({ component: 'order-cache' }),
       metrics,
@@ -179,7 +181,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       placement: new OrderPlacement(orm, inventory, committed, config.orders.maxLineQuantity),
       moves: new OrderMoves(orm, inventory, committed),
       fulfilment: new OrderFulfilment(orm, inventory, committed),
-      reads: new OrderReads(orm, orderCache, replicas),
+      reads: new OrderReads(orm, orderCache, loadSnapshot, replicas),
       audit: new AuditTrail(orm),
       feed: new ChangeFeed(orm),
       orderCache,

@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 const snapshot = async (id: string) => {
-  const order = await loadOrderSnapshot(orm, id);
+  const order = await loadOrderSnapshot(orm, id, { prepared: !db.embedded });
   if (!order) throw new Error(`no order ${id}`);
   return order;
 };

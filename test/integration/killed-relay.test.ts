@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { Role } from '../../src/auth/role.js';
 import { OutboxRelay } from '../../src/outbox/relay.js';
 import { ROOT } from '../support/compiled.js';
+import { databaseSettings } from '../support/database.js';
 import { connectBroker } from '../support/events.js';
 import { addProduct, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
 import { testServices } from '../support/services.js';
@@ -62,6 +63,7 @@ describe.runIf(testServices.rabbitmqUrl && testServices.databaseUrl)('a relay ki
     rabbit = await startTcpProxy(t.vhost.url as string);
     child = await startConsumersProcess({
       DATABASE_URL: t.db.url,
+      ...databaseSettings(t.db),
       RABBITMQ_URL: rabbit.url,
       MIGRATE_ON_START: 'false',
       PAYMENT_SIMULATOR: 'false',

@@ -11,6 +11,7 @@ import { loadOrderSnapshot } from '../../src/orders/order-reads.service.js';
 import { snapshotOf } from '../../src/orders/order-snapshot.js';
 import { Order } from '../../src/orders/order.entity.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testServices } from '../support/services.js';
 
 let db: TestDatabase;
 let orm: Orm;
@@ -59,29 +60,54 @@ async function fromEntities(id: string) {
   return snapshotOf(order, await em.find(Shipment, { orderId: id }, { orderBy: { shippedAt: 'asc', id: 'asc' } }));
 }
 
+// PostgreSQL loads with a named prepared statement; the embedded database cannot (order-reads.service.ts).
+const modes = testServices.databaseUrl ? [{ prepared: true }, { prepared: false }] : [{ prepared: false }];
+const load = (id: string) => loadOrderSnapshot(orm, id, { prepared: !db.embedded });
+
 describe('loading an order for the cache', () => {
-  it('gives the snapshot the entities give, lines by position and shipments oldest first', async () => {
-    const loaded = await loadOrderSnapshot(orm, ids.fulfilled);
-    expect(loaded).toEqual(await fromEntities(ids.fulfilled));
-    expect(loaded?.items.map((i) => [i.sku, i.status])).toEqual([
-      ['MUG', 'PARTIALLY_SHIPPED'],
-      ['CAP', 'DELIVERED'],
-      ['HAT', 'CANCELLED'],
-    ]);
-    expect(loaded?.shipments.map((s) => [s.id, s.shippedAt, s.deliveredAt])).toEqual([
-      ['ship-first', '2026-11-01T12:00:00.555Z', '2026-11-01T18:45:00.010Z'],
-      ['ship-later', '2026-11-02T09:00:00.001Z', null],
-    ]);
-    expect([loaded?.createdAt, loaded?.updatedAt]).toEqual(['2026-11-01T10:00:00.123Z', '2026-11-02T11:30:00.987Z']);
-  });
+  it.each(modes)(
+    'gives the snapshot the entities give, lines by position and shipments oldest first (%o)',
+    async (mode) => {
+      const loaded = await loadOrderSnapshot(orm, ids.fulfilled, mode);
+      expect(loaded).toEqual(await fromEntities(ids.fulfilled));
+      expect(loaded?.items.map((i) => [i.sku, i.status])).toEqual([
+        ['MUG', 'PARTIALLY_SHIPPED'],
+        ['CAP', 'DELIVERED'],
+        ['HAT', 'CANCELLED'],
+      ]);
+      expect(loaded?.shipments.map((s) => [s.id, s.shippedAt, s.deliveredAt])).toEqual([
+        ['ship-first', '2026-11-01T12:00:00.555Z', '2026-11-01T18:45:00.010Z'],
+        ['ship-later', '2026-11-02T09:00:00.001Z', null],
+      ]);
+      expect([loaded?.createdAt, loaded?.updatedAt]).toEqual(['2026-11-01T10:00:00.123Z', '2026-11-02T11:30:00.987Z']);
+    },
+  );
 
   it('gives an order without lines or shipments empty lists', async () => {
-    const loaded = await loadOrderSnapshot(orm, ids.bare);
+    const loaded = await load(ids.bare);
     expect(loaded).toEqual(await fromEntities(ids.bare));
     expect(loaded).toMatchObject({ items: [], shipments: [] });
   });
 
   it('answers null for an order that does not exist', async () => {
-    expect(await loadOrderSnapshot(orm, randomUUID())).toBeNull();
+    expect(await load(randomUUID())).toBeNull();
   });
+
+  it.runIf(testServices.databaseUrl)(
+    'on PostgreSQL, prepares its statement once per connection and reuses it',
+    async () => {
+      // A pool of one connection: every load and the check below share its session.
+      const single = await createOrm({ url: db.url, entities: ENTITIES, poolSize: 1 });
+      try {
+        for (let i = 0; i < 5; i++) await loadOrderSnapshot(single, ids.fulfilled, { prepared: true });
+        const pool = await single.em.getConnection('write').getNativeClient();
+        const { rows } = await pool.query<{ statement: string }>(
+          `select statement from pg_prepared_statements where statement like '%from orders o where o.id = $1%'`,
+        );
+        expect(rows).toHaveLength(1);
+      } finally {
+        await single.close(true);
+      }
+    },
+  );
 });

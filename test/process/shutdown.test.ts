@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMain, type RunningService } from '../support/compiled.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, databaseSettings, type TestDatabase } from '../support/database.js';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const CLIENTS = 12;
@@ -62,6 +62,7 @@ describe('graceful shutdown', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       DATABASE_URL: db.url,
+      ...databaseSettings(db),
       JWT_SECRET: 'shutdown-test-secret-long-enough-for-hs256-0123456789',
       BCRYPT_COST: '10',
       SEED_DEMO_DATA: 'false',

@@ -7,7 +7,14 @@ import { testServices } from './services.js';
 
 export interface TestDatabase {
   url: string;
+  /** PGlite: one session behind every connection, so no named prepared statements (order-reads.service.ts). */
+  embedded: boolean;
   drop(): Promise<void>;
+}
+
+/** What a service on `db` needs besides its URL: the embedded database keeps no prepared statements. */
+export function databaseSettings(db: TestDatabase): Record<string, string> {
+  return db.embedded ? { DATABASE_PREPARED_STATEMENTS: 'false' } : {};
 }
 
 async function withAdmin<T>(adminUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -24,7 +31,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = testServices.databaseUrl;
   if (!adminUrl) {
     const embedded = await startEmbeddedPostgres({ dataDir: undefined });
-    return { url: embedded.url, drop: () => embedded.stop() };
+    return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
   }
   const name = `orders_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await withAdmin(adminUrl, (client) => client.query(`create database "${name}"`));
@@ -32,6 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    embedded: false,
     drop: () =>
       withAdmin(adminUrl, (client) => client.query(`drop database if exists "${name}" with (force)`)).then(
         () => undefined,

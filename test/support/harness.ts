@@ -11,7 +11,7 @@ import { Product } from '../../src/catalog/product.entity.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { LoginDocument, RegisterDocument } from '../generated/graphql.js';
 import { GraphQLClient } from './client.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, databaseSettings, type TestDatabase } from './database.js';
 import { createTestVhost, viaPort, type TestVhost } from './rabbitmq.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 
@@ -71,6 +71,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     // Test files run side by side against one PostgreSQL (max_connections 100 by default), some with
     // two instances: a small pool each, or a busy run fails with "too many clients".
     DATABASE_POOL_SIZE: '6',
+    ...databaseSettings(db),
     ...owner?.env,
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
     ...(rabbitmqUrl ? { RABBITMQ_URL: rabbitmqUrl } : {}),
