@@ -8,6 +8,7 @@
 import type { Viewer } from '../auth/index.js';
 import { compareKeys, visibleTo, type FeedKey, type OrderChange } from '../orders/index.js';
 import { SocketCloseCode } from './close-codes.js';
+import { withItem } from './lean-arrays.js';
 
 export interface LiveLimits {
   /** Most changes that may wait for one subscriber (LIVE_MAX_BUFFERED_CHANGES). */
@@ -43,7 +44,7 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
   private readonly ready: OrderChange[] = [];
   /** Live changes that arrived while the replay ran. */
   private readonly held: OrderChange[] = [];
-  private readonly pulls: ((result: IteratorResult<OrderChange>) => void)[] = [];
+  private pulls: ((result: IteratorResult<OrderChange>) => void)[] = [];
   private roomWaiter: (() => void) | null = null;
   private waitingBytes = 0;
   private replaying: boolean;
@@ -118,7 +119,7 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
       return Promise.resolve({ value: change, done: false });
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.pulls.push(resolve));
+    return new Promise((resolve) => (this.pulls = withItem(this.pulls, resolve)));
   }
 
   return(): Promise<IteratorResult<OrderChange>> {

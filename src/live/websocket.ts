@@ -9,7 +9,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, getOperationAST, specifiedRules, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { FormattedExecutionResult, Context as SocketContext } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bearerToken, Role, type Viewer } from '../auth/index.js';
 import { classifyFailure } from '../broker/failure.js';
@@ -22,6 +21,8 @@ import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from
 import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
 import { SharedResults } from './shared-results.js';
+import { withItem } from './lean-arrays.js';
+import { serveGraphQLWs } from './socket-server.js';
 import { SocketDocuments } from './socket-documents.js';
 import { TokenExpiries } from './token-expiries.js';
 import type { LiveConnection } from './subscription.js';
@@ -33,8 +34,8 @@ type SocketExtra = {
   /** The caller's address, read from the upgrade request when the socket connected. */
   ip?: string;
   viewer?: Viewer;
-  /** Subscriptions running on this socket, for the active-subscriptions gauge. */
-  subscriptionIds?: Set<string>;
+  /** Subscriptions running on this socket, for the active-subscriptions gauge (a few at most: an array). */
+  subscriptionIds?: string[];
   /** The cost of each query or mutation running on this socket, reported with its result. */
   costs?: Map<string, number>;
 };
@@ -100,9 +101,10 @@ function flatString(text: string): string {
 function keepOnlyWhatIsNeeded(ctx: Ctx): void {
   Reflect.set(ctx.extra, 'request', null);
   const params = ctx.connectionParams;
-  if (params) {
-    Reflect.deleteProperty(params, 'authorization');
-    Reflect.deleteProperty(params, 'Authorization');
+  if (params && ('authorization' in params || 'Authorization' in params)) {
+    // A copy without them, not a delete: an object that loses a property keeps a dictionary of the rest.
+    const { authorization: _token, Authorization: _Token, ...rest } = params;
+    Reflect.set(ctx, 'connectionParams', rest);
   }
 }
 
@@ -164,12 +166,11 @@ export function attachGraphQLWebSocket(options: {
       hideSuggestions: options.hideSuggestions ?? false,
     });
 
-  const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
+  const cleanup = serveGraphQLWs<Record<string, unknown> | undefined, SocketExtra>(
     {
       schema,
       // Each event's result executed once for every subscriber asking the same (shared-results.ts).
       subscribe: shared.subscribe,
-      connectionInitWaitTimeout: 3_000,
       onConnect: async (ctx) => {
         let viewer: Viewer;
         try {
@@ -190,7 +191,7 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.viewer = viewer;
         ctx.extra.ip = addressOf(ctx.extra.request);
         keepOnlyWhatIsNeeded(ctx);
-        ctx.extra.subscriptionIds = new Set();
+        ctx.extra.subscriptionIds = [];
         metrics?.wsConnectionOpened();
         requestIds.set(ctx, flatString(randomUUID()));
         expiries.watch(ctx.extra.socket, viewer.expiresAt);
@@ -199,13 +200,18 @@ export function attachGraphQLWebSocket(options: {
       onClose: (ctx) => {
         expiries.forget(ctx.extra.socket);
         if (!ctx.extra.subscriptionIds) return; // never authenticated: never counted
-        for (let i = 0; i < ctx.extra.subscriptionIds.size; i++) metrics?.subscriptionEnded();
-        ctx.extra.subscriptionIds.clear();
+        for (let i = 0; i < ctx.extra.subscriptionIds.length; i++) metrics?.subscriptionEnded();
+        ctx.extra.subscriptionIds = [];
         metrics?.wsConnectionClosed();
       },
       onComplete: (ctx, id) => {
         ctx.extra.costs?.delete(id);
-        if (ctx.extra.subscriptionIds?.delete(id)) metrics?.subscriptionEnded();
+        const ids = ctx.extra.subscriptionIds;
+        const at = ids?.indexOf(id) ?? -1;
+        if (ids && at >= 0) {
+          ids.splice(at, 1);
+          metrics?.subscriptionEnded();
+        }
       },
       onSubscribe: (ctx, id, payload) => {
         // graphql-ws has already registered this operation, hence the count includes it.
@@ -231,7 +237,7 @@ export function attachGraphQLWebSocket(options: {
         }
         // Decided once here, not per result: a subscription's results are the fan-out's hot path.
         if (getOperationAST(document, payload.operationName)?.operation === 'subscription') {
-          ctx.extra.subscriptionIds?.add(id);
+          if (ctx.extra.subscriptionIds) ctx.extra.subscriptionIds = withItem(ctx.extra.subscriptionIds, id);
           metrics?.subscriptionStarted();
         } else {
           (ctx.extra.costs ??= new Map()).set(id, cost);
@@ -245,7 +251,7 @@ export function attachGraphQLWebSocket(options: {
         };
       },
       onNext: (ctx, id, _payload, _args, result) => {
-        if (ctx.extra.subscriptionIds?.has(id)) {
+        if (ctx.extra.subscriptionIds?.includes(id)) {
           const event = shared.isEventResult(result);
           // The fan-out's hot path: a result shared with every subscriber asking the same goes out as it is.
           if (event && !result.errors && result.data) return result as FormattedExecutionResult;
@@ -280,6 +286,17 @@ export function attachGraphQLWebSocket(options: {
       onError: (ctx, id, _payload, errors) => errors.map((e) => format(ctx, id, e)),
     },
     wss,
+    { keepAliveMs: 12_000, connectionInitWaitMs: 3_000 },
+    logger,
+    // Every field the socket will have, from the start: the object keeps one shape and its fields in place.
+    ({ socket, request }) => ({
+      socket,
+      request,
+      ip: undefined,
+      viewer: undefined,
+      subscriptionIds: undefined,
+      costs: undefined,
+    }),
   );
 
   return {
