@@ -69,8 +69,8 @@ export async function endToEndScenario(ctx: BenchContext, real: RealServices, ti
     await sleep(3_000);
     const dead = consumers.find((c) => c.exited);
     if (dead) throw new Error(`${dead.name} exited at start:\n${await dead.logTail()}`);
-    // Earlier scenarios ran on this database and vhost: let the consumers work off their outbox backlog
-    // first, or the measured orders queue behind it and the figure is about the backlog, not the pipeline.
+    // The run's own database and vhost (bench/run.ts): nothing should be pending; if something is, it is
+    // worked off first, or the measured orders queue behind it and the figure is about the backlog.
     const backlog = await waitForOutboxDrain(real.databaseUrl, 120_000);
     if (backlog > 0) result.notes.push(`${backlog} outbox rows were still pending when the load started.`);
     const extra = await registerCustomers(
@@ -126,7 +126,7 @@ export async function endToEndScenario(ctx: BenchContext, real: RealServices, ti
     }),
   );
   result.notes.push(
-    `Open loop: at each offered rate, createOrder calls are sent on an even schedule for ${timing.endToEndPhaseSeconds} s whatever the service answers (a late reply never delays the next order), each by the next of ${CUSTOMER_SUBSCRIBERS} customers in turn, alternating over 2 API instances (RUN_CONSUMERS=false); 2 copies of \`node ${CONSUMERS_SCRIPT}\`; PAYMENT_SIMULATOR=true with no delay.`,
+    `Open loop: at each offered rate, createOrder calls are sent on an even schedule for ${timing.endToEndPhaseSeconds} s whatever the service answers (a late reply never delays the next order), each by the next of ${CUSTOMER_SUBSCRIBERS} customers in turn, alternating over 2 API instances (RUN_CONSUMERS=false); 2 copies of \`node ${CONSUMERS_SCRIPT}\`; PAYMENT_SIMULATOR=true with no delay. On a database, RabbitMQ vhost and Redis prefix of its own, so no earlier scenario's events wait in the consumers' queues.`,
     `Subscribers, all from one load process with the stock graphql-ws client: one ADMIN (every order) on the first instance and ${CUSTOMER_SUBSCRIBERS} customers (\`orderStatusChanged\` without an id: their own orders), alternating over both instances; each retries on any close and resumes with its last \`cursor\` as \`after\`, and dedupes by (order, version) (docs/live.md). A warm-up order per customer gives every subscriber a cursor first${run.withoutCursor > 0 ? `; ${run.withoutCursor} still had none` : ''}.`,
     'Latency runs from the instant a createOrder was scheduled (so a slow sender cannot hide a wait) to its PAID change arriving at the customer\'s own subscriber, and at the ADMIN. PAID/s: PAID changes the ADMIN saw from 1 s into the phase to its end, per second. "Orders reaching PAID": orders of the phase the ADMIN saw PAID by the end of the drain.',
     `Missed: after each phase the bench waits (up to ${timing.endToEndDrainMs / 1000} s, and no longer than it takes) for its orders to be paid and delivered, so the next phase starts without its backlog, then holds every subscriber's deduplicated record against the change feed (\`order_changes\`) of the phase's orders it may see; what is still owed then is looked for again after the last phase (up to ${timing.endToEndDrainMs / 1000} s more), to tell late from lost. "Duplicates" counts the changes the dedupe dropped. The API instances and consumers run with \`--cpu-prof\` (the notes below come from those profiles).`,

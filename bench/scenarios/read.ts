@@ -285,6 +285,7 @@ export async function readScenario(ctx: BenchContext, real: RealServices, timing
       figures,
       notes: [
         `An API instance alone (RUN_CONSUMERS=false: no consumers working off what earlier scenarios queued). ${timing.readConcurrency} concurrent clients as the orders’ owner; warm: ${WARM_IDS} ids each read once beforehand, then cycled; cold: ${coldIdCount(ctx.quick)} orders written straight into the tables and each read at most once, so every read misses any cache and goes to the database.`,
+        'Cold: the service loads a missed order with one named prepared statement (parsed and planned once per connection; DATABASE_PREPARED_STATEMENTS), the baseline with one parameterised query that PostgreSQL parses and plans on each call, as plain `pg` does.',
         ...notes,
       ],
     };

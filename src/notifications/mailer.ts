@@ -83,10 +83,9 @@ function fileMailer(options: MailerOptions, logger: Logger): Mailer {
     async send(email) {
       try {
         const info = await transport.sendMail(message(email, options.mailFrom));
-        await mkdir(options.mailDir, { recursive: true });
         // Named by the message id: writing the same message again replaces the file, never adds one.
         const path = join(options.mailDir, `${email.messageId.replace(/[^\w.@-]/g, '')}.eml`);
-        await writeFile(path, info.message as Buffer);
+        await writeCreatingDir(path, options.mailDir, info.message as Buffer);
         logger.info({ to: email.to, subject: email.subject, path }, 'email written (no SMTP_URL set)');
         return { ok: true, permanent: false, statusCode: null, error: null };
       } catch (error) {
@@ -95,6 +94,17 @@ function fileMailer(options: MailerOptions, logger: Logger): Mailer {
     },
     close: () => transport.close(),
   };
+}
+
+/** Writes the file, making its directory only when it is missing (not a mkdir before every email). */
+async function writeCreatingDir(path: string, dir: string, content: Buffer): Promise<void> {
+  try {
+    await writeFile(path, content);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dir, { recursive: true });
+    await writeFile(path, content);
+  }
 }
 
 function message(email: OutgoingEmail, from: string) {
