@@ -150,6 +150,7 @@ export async function createOrderScenario(
     notes: [
       `Each client is its own customer (${target.customers.length} accounts) and orders two items, one sku from each half of a ${target.skuCount}-product catalogue with stock that never runs out; no idempotency key. The service's database pool is its default (DATABASE_POOL_SIZE, 20 connections); pgbench holds one connection per client.`,
       'The first figures are the service as `npm start` runs it, the outbox relay and the consumers (audit, notifications) in the same process on the same two cores; "API alone" is an instance with RUN_CONSUMERS=false, as a scaled deployment runs its API instances, measuring createOrder\'s own path (the one pgbench replays). Both against the same pgbench run.',
+      'The service sends its two statements (the quote; the reservation that writes the order, its items and its outbox row) as named prepared statements, parsed and planned once per connection (DATABASE_PREPARED_STATEMENTS, src/db/statements.ts); pgbench, in the extended protocol, has PostgreSQL parse and plan each of its statements on every call.',
       ...notes,
     ],
   };

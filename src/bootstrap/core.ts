@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from '../db/embedded.js';
 import { createOrm, migrate, pingDatabase, type Orm } from '../db/orm.js';
 import { ReadReplicas } from '../db/read-replicas.js';
+import { Statements } from '../db/statements.js';
 import { ENTITIES } from './entities.js';
 import { ShutdownRegistry, type ShutdownPhase } from '../lifecycle/shutdown.js';
 import type { Logger } from '../logger.js';
@@ -165,8 +166,8 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       for (const actor of new Set(events.map((event) => event.data.actor))) replicas.wrote(actor);
     });
     const inventory = new InventoryService();
-    const loadSnapshot = (orderId: string) =>
-      loadOrderSnapshot(orm, orderId, { prepared: config.databasePreparedStatements });
+    const statements = new Statements(orm, { prepared: config.databasePreparedStatements });
+    const loadSnapshot = (orderId: string) => loadOrderSnapshot(statements, orderId);
     const orderCache = new OrderCache(
       shared.cacheStore,
       loadSnapshot,
@@ -178,7 +179,7 @@ export async function startCore(config: Config, logger: Logger, role: ProcessRol
       auth: new AuthService(orm, { ...config.jwt, bcryptCost: config.bcryptCost }),
       catalog: new CatalogService(orm),
       inventory,
-      placement: new OrderPlacement(orm, inventory, committed, config.orders.maxLineQuantity),
+      placement: new OrderPlacement(orm, statements, inventory, committed, config.orders.maxLineQuantity),
       moves: new OrderMoves(orm, inventory, committed),
       fulfilment: new OrderFulfilment(orm, inventory, committed),
       reads: new OrderReads(orm, orderCache, loadSnapshot, replicas),

@@ -8,6 +8,7 @@
 // stock and runs the caller's inserts in that same statement, which needs no
 // transaction around it: a statement is atomic on its own.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Statements } from '../db/statements.js';
 
 export interface StockLine {
   sku: string;
@@ -41,7 +42,7 @@ export interface GuardedWrites {
   params: unknown[];
 }
 
-interface GuardedRow {
+interface GuardedRow extends Record<string, unknown> {
   sku: string;
   quantity: number;
   known: boolean;
@@ -60,11 +61,11 @@ export class InventoryService {
    * trip, and no lock held while the application thinks.
    */
   async reserveWith(
-    em: EntityManager,
+    statements: Statements,
     lines: readonly QuotedLine[],
     writes: GuardedWrites,
   ): Promise<GuardedReservation> {
-    const rows = await em.execute<GuardedRow[]>(
+    const rows = await statements.rows<GuardedRow>(
       `with wanted as (
          select * from jsonb_to_recordset(?::jsonb)
            as w(sku text, quantity int, name text, price_minor int, currency text)),

@@ -14,6 +14,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../auth/index.js';
 import type { InventoryService, QuotedLine } from '../catalog/index.js';
 import type { Orm } from '../db/orm.js';
+import type { Statements } from '../db/statements.js';
 import {
   BadInputError,
   ConflictError,
@@ -31,7 +32,7 @@ import { Order, OrderItem } from './order.entity.js';
 /** Times an order is quoted again because a price changed under it, before giving up. */
 const MAX_QUOTES = 3;
 
-interface QuoteRow {
+interface QuoteRow extends Record<string, unknown> {
   sku: string;
   name: string | null;
   price_minor: number | null;
@@ -44,6 +45,8 @@ type Quote = { existingOrderId: string } | { lines: QuotedLine[] };
 export class OrderPlacement {
   constructor(
     private readonly orm: Orm,
+    /** Both statements of a placement run bound, and prepared where they can be (db/statements.ts). */
+    private readonly statements: Statements,
     private readonly inventory: InventoryService,
     private readonly committed: CommittedEvents,
     private readonly maxLineQuantity: number,
@@ -53,7 +56,7 @@ export class OrderPlacement {
     const request = parseCreateOrder(input, this.maxLineQuantity);
     const em = this.orm.em.fork();
     for (let attempt = 1; ; attempt++) {
-      const quote = await this.quote(em, viewer.userId, request);
+      const quote = await this.quote(viewer.userId, request);
       if ('existingOrderId' in quote) return answerForRetry(await this.placedBefore(quote.existingOrderId), request);
       let placed: { order: Order; event: OrderCreated } | null;
       try {
@@ -79,8 +82,8 @@ export class OrderPlacement {
   }
 
   /** The catalogue's name, price and currency of each line, and the order already placed under the key, if any. */
-  private async quote(em: EntityManager, customerId: string, request: CreateOrderRequest): Promise<Quote> {
-    const rows = await em.execute<QuoteRow[]>(
+  private async quote(customerId: string, request: CreateOrderRequest): Promise<Quote> {
+    const rows = await this.statements.rows<QuoteRow>(
       `select w.sku, p.name, p.price_minor, trim(p.currency) as currency,
               (select o.id from orders o where o.customer_id = ? and o.idempotency_key = ?) as existing
          from jsonb_array_elements_text(?::jsonb) with ordinality as w(sku, n)
@@ -165,7 +168,7 @@ export class OrderPlacement {
 
     const taken = '(select ok from reservation)';
     const outbox = outboxInsert('new_event', [event], meta.correlationId, taken);
-    const reservation = await this.inventory.reserveWith(em, lines, {
+    const reservation = await this.inventory.reserveWith(this.statements, lines, {
       ctes: [
         `new_order as (
          insert into orders (id, customer_id, status, currency, total_minor, refund_due_minor, shipping_address,

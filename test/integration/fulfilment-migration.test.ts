@@ -11,6 +11,7 @@ import { InventoryService } from '../../src/catalog/inventory.service.js';
 import { createOrm, type Orm } from '../../src/db/orm.js';
 import { CommittedEvents } from '../../src/orders/committed-events.js';
 import { OrderMoves } from '../../src/orders/order-moves.service.js';
+import { Statements } from '../../src/db/statements.js';
 import { loadOrderSnapshot } from '../../src/orders/order-reads.service.js';
 import { OrderStatus } from '../../src/orders/status-machine.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -73,7 +74,7 @@ afterAll(async () => {
 });
 
 const snapshot = async (id: string) => {
-  const order = await loadOrderSnapshot(orm, id, { prepared: !db.embedded });
+  const order = await loadOrderSnapshot(new Statements(orm, { prepared: !db.embedded }), id);
   if (!order) throw new Error(`no order ${id}`);
   return order;
 };

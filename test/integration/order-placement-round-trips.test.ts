@@ -7,6 +7,7 @@ import { Role } from '../../src/auth/role.js';
 import { ENTITIES } from '../../src/bootstrap/entities.js';
 import { InventoryService } from '../../src/catalog/index.js';
 import { createOrm, type Orm } from '../../src/db/orm.js';
+import { Statements } from '../../src/db/statements.js';
 import { CommittedEvents, OrderPlacement } from '../../src/orders/index.js';
 import { OutboxMessage } from '../../src/outbox/outbox.entity.js';
 import { addProduct, newCustomer, startTestApp, stockOf, type TestApp } from '../support/harness.js';
@@ -24,7 +25,13 @@ beforeAll(async () => {
   orm = await createOrm({ url: t.db.url, entities: ENTITIES, poolSize: 2 });
   const pool = (await orm.em.getConnection().getNativeClient()) as pg.Pool;
   pool.on('connect', (client) => ours.add(client));
-  placement = new OrderPlacement(orm, new InventoryService(), new CommittedEvents(), 1000);
+  placement = new OrderPlacement(
+    orm,
+    new Statements(orm, { prepared: !t.db.embedded }),
+    new InventoryService(),
+    new CommittedEvents(),
+    1000,
+  );
   // Counts what reaches the wire from this test's ORM only.
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     if (ours.has(this)) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../src/bootstrap/entities.js';
 import { createOrm, type Orm } from '../../src/db/orm.js';
 import { Shipment } from '../../src/fulfilment/index.js';
+import { Statements } from '../../src/db/statements.js';
 import { loadOrderSnapshot } from '../../src/orders/order-reads.service.js';
 import { snapshotOf } from '../../src/orders/order-snapshot.js';
 import { Order } from '../../src/orders/order.entity.js';
@@ -62,13 +63,13 @@ async function fromEntities(id: string) {
 
 // PostgreSQL loads with a named prepared statement; the embedded database cannot (order-reads.service.ts).
 const modes = testServices.databaseUrl ? [{ prepared: true }, { prepared: false }] : [{ prepared: false }];
-const load = (id: string) => loadOrderSnapshot(orm, id, { prepared: !db.embedded });
+const load = (id: string) => loadOrderSnapshot(new Statements(orm, { prepared: !db.embedded }), id);
 
 describe('loading an order for the cache', () => {
   it.each(modes)(
     'gives the snapshot the entities give, lines by position and shipments oldest first (%o)',
     async (mode) => {
-      const loaded = await loadOrderSnapshot(orm, ids.fulfilled, mode);
+      const loaded = await loadOrderSnapshot(new Statements(orm, mode), ids.fulfilled);
       expect(loaded).toEqual(await fromEntities(ids.fulfilled));
       expect(loaded?.items.map((i) => [i.sku, i.status])).toEqual([
         ['MUG', 'PARTIALLY_SHIPPED'],
@@ -99,7 +100,8 @@ describe('loading an order for the cache', () => {
       // A pool of one connection: every load and the check below share its session.
       const single = await createOrm({ url: db.url, entities: ENTITIES, poolSize: 1 });
       try {
-        for (let i = 0; i < 5; i++) await loadOrderSnapshot(single, ids.fulfilled, { prepared: true });
+        const statements = new Statements(single, { prepared: true });
+        for (let i = 0; i < 5; i++) await loadOrderSnapshot(statements, ids.fulfilled);
         const pool = await single.em.getConnection('write').getNativeClient();
         const { rows } = await pool.query<{ statement: string }>(
           `select statement from pg_prepared_statements where statement like '%from orders o where o.id = $1%'`,
