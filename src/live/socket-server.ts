@@ -33,6 +33,9 @@ export interface SocketServer {
   dispose(): Promise<void>;
 }
 
+/** Unsent bytes a socket may hold before each send waits until it is written (see `send`). */
+const SEND_AHEAD_BYTES = 64 * 1024;
+
 /** How often the keep-alive timer pings its next slice of the sockets. */
 const KEEP_ALIVE_TICK_MS = 250;
 
@@ -53,12 +56,17 @@ class ServedSocket {
     return this.ws.protocol;
   }
 
-  send(data: string): Promise<void> {
-    // graphql-ws waits for each send before the next result: this is its backpressure.
-    return new Promise((resolve, reject) => {
-      if (this.ws.readyState !== this.ws.OPEN) return resolve();
-      this.ws.send(data, (err) => (err ? reject(err) : resolve()));
-    });
+  send(data: string): Promise<void> | undefined {
+    if (this.ws.readyState !== this.ws.OPEN) return undefined;
+    // graphql-ws waits for each send before it takes the next result: that is its backpressure (a replay
+    // is paced by it). A socket whose earlier messages are out of the process has nothing to wait for,
+    // and the message goes at once, with no callback, promise or later turn of its own: at 10k
+    // subscribers that was much of a change's fan-out. Past SEND_AHEAD_BYTES unsent, each send waits.
+    if (this.ws.bufferedAmount < SEND_AHEAD_BYTES) {
+      this.ws.send(data);
+      return undefined;
+    }
+    return new Promise((resolve, reject) => this.ws.send(data, (err) => (err ? reject(err) : resolve())));
   }
 
   close(code?: number, reason?: string): void {
