@@ -87,7 +87,8 @@ function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
  * Each event of `source` mapped to its result; `return` and `throw` go straight to the source. A class, not
  * closures: ten thousand subscriptions hold one copy of its methods. `next` stays an async function: a
  * `.then` chain in its place held ~200 bytes less per idle subscription, but the 10k fan-out's p99 was
- * ~1.5x slower with it (282-331 ms against 184-186 ms, `npm run bench -- --only=fanout`, twice each).
+ * 177-331 ms over seven runs with it (five above 280 ms) against 184 and 186 ms in two runs without
+ * (`npm run bench -- --only=fanout`): a weak sign, since the figure spreads that much on its own.
  */
 class EventResultStream implements EventResults {
   constructor(
