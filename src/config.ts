@@ -38,11 +38,7 @@ export interface Config {
   databaseReadUrls: string[];
   /** Connections per pool; PGlite runs one statement at a time, so more buys nothing there. */
   databasePoolSize: number;
-  /**
-   * Named prepared statements for the hottest reads (order-reads.service.ts). Off where the server
-   * cannot keep them per connection: the embedded PGlite, a pooler in transaction mode before
-   * PgBouncer 1.21.
-   */
+  /** The hot statements prepared once per connection (db/statements.ts says where, and when not); never on PGlite. */
   databasePreparedStatements: boolean;
   redisUrl: string | undefined;
   /** Put before every Redis key and channel, so several deployments (or test runs) can share one Redis. */
