@@ -4,7 +4,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -22,6 +21,7 @@ import { contextFailure, noStorePlugin, serviceUnavailableStatusPlugin } from '.
 import { inputGuardPlugin } from '../graphql/input-guard.js';
 import { createSchema } from '../graphql/schema.js';
 import { clientAddress, compileTrust } from '../http/client-address.js';
+import { drainHttpServerPlugin } from '../http/drain.js';
 import {
   graphqlContentTypeGuard,
   graphqlHttpErrorHandler,
@@ -86,8 +86,11 @@ export async function startApi(core: Core): Promise<Api> {
   // req.ip by TRUST_PROXY; the websocket uses the same function (clientAddress).
   app.set('trust proxy', trust);
   const httpServer: Server = createServer(app);
+  // In-flight requests and open websockets get two thirds of the shutdown budget; the rest is for workers and pools.
+  const drainGraceMs = Math.round((config.shutdownTimeoutMs * 2) / 3);
   const socket = attachGraphQLWebSocket({
     httpServer,
+    closeWaitMs: drainGraceMs,
     schema,
     services,
     logger,
@@ -109,12 +112,8 @@ export async function startApi(core: Core): Promise<Api> {
     formatError: (formatted, error) =>
       formatError(formatted, error, logger, currentRequestId(error), { hideSuggestions: !config.introspection }),
     plugins: [
-      // In-flight requests get two thirds of the shutdown budget; the rest is for workers and pools.
-      ApolloServerPluginDrainHttpServer({
-        httpServer,
-        stopGracePeriodMillis: Math.round((config.shutdownTimeoutMs * 2) / 3),
-      }),
-      // Closes every websocket (1001, going away) when the server stops.
+      drainHttpServerPlugin(httpServer, drainGraceMs),
+      // Closes every websocket (1001, going away) when the server stops; those still open after the grace, cut.
       socket.drainPlugin,
       // Apollo's own landing page loads from a CDN; ours (http/playground.ts) is served from node_modules.
       ApolloServerPluginLandingPageDisabled(),

@@ -1,11 +1,11 @@
 // graphql-ws served by socket-server.ts on a real `ws` server, with real
 // sockets on the loopback: the protocol works, a socket that never says
 // connection_init is closed with 4408, one that stops answering pings is
-// terminated while one that answers stays, and pings are spread over the
-// period.
+// terminated while one that answers stays, pings are spread over the
+// period, and dispose waits for every socket to close, cutting the deaf.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { buildSchema } from 'graphql';
 import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,9 +20,14 @@ let http: Server;
 let served: SocketServer | undefined;
 const clients: WebSocket[] = [];
 
-async function start(settings: { keepAliveMs: number; connectionInitWaitMs: number }, onConnect?: () => void) {
+async function start(
+  timing: { keepAliveMs: number; connectionInitWaitMs: number; closeWaitMs?: number },
+  onConnect?: () => void,
+) {
+  const settings = { closeWaitMs: 2_000, ...timing };
   http = createServer();
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  // As the service makes it: the socket server keeps the set of sockets.
+  const wss = new WebSocketServer({ server: http, path: '/graphql', clientTracking: false });
   served = serveGraphQLWs<Record<string, unknown> | undefined, SocketHandshake>(
     {
       schema,
@@ -156,5 +161,44 @@ describe('graphql-ws on the shared socket server', () => {
     await served?.dispose();
     served = undefined;
     expect(await code).toBe(1001);
+  });
+
+  it('counts its open sockets', async () => {
+    const url = await start({ keepAliveMs: 10_000, connectionInitWaitMs: 3_000 });
+    const first = await acknowledged(url);
+    await acknowledged(url);
+    expect(served?.size).toBe(2);
+    const gone = closed(first);
+    first.close();
+    await gone;
+    await expect.poll(() => served?.size).toBe(1);
+  });
+
+  it('on dispose, waits for the sockets to close, and cuts one that never answers the close', async () => {
+    const url = await start({ keepAliveMs: 10_000, connectionInitWaitMs: 10_000, closeWaitMs: 300 });
+    const polite = await acknowledged(url);
+    // A client that upgrades and then reads nothing: it never answers the server's close frame.
+    const { port } = new URL(url);
+    const deaf = connect(Number(port), '127.0.0.1');
+    await once(deaf, 'connect');
+    deaf.write(
+      'GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+        `Sec-WebSocket-Protocol: ${GRAPHQL_TRANSPORT_WS_PROTOCOL}\r\n\r\n`,
+    );
+    deaf.resume(); // read, and never answer
+    await expect.poll(() => served?.size).toBe(2);
+    const deafClosed = once(deaf, 'close');
+    const politeCode = closed(polite);
+    const started = Date.now();
+    await served?.dispose();
+    const took = Date.now() - started;
+    expect(await politeCode).toBe(1001);
+    await deafClosed;
+    expect(served?.size).toBe(0);
+    // Not before the wait (the deaf one kept it open), and not much after it.
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(3_000);
+    served = undefined;
   });
 });

@@ -26,10 +26,17 @@ export interface SocketServerSettings {
   keepAliveMs: number;
   /** A socket that has not sent connection_init within this long is closed with 4408. */
   connectionInitWaitMs: number;
+  /** On dispose, how long the sockets get to finish their close handshake before they are cut. */
+  closeWaitMs: number;
 }
 
 export interface SocketServer {
-  /** Closes every socket with 1001 and the server; the timers stop. */
+  /** Open sockets. */
+  readonly size: number;
+  /**
+   * Closes every socket with 1001 and the server; the timers stop. Resolves once every socket has
+   * closed: those that did not within `closeWaitMs` are cut.
+   */
   dispose(): Promise<void>;
 }
 
@@ -91,6 +98,9 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
   extraFor: (handshake: SocketHandshake) => E,
 ): SocketServer {
   const sockets = new Map<WebSocket, ServedSocket>();
+  /** Called when the last socket has closed (while disposing). */
+  let onEmpty: (() => void) | null = null;
+  let disposed: Promise<void> | undefined;
   /** Sockets whose connection_init has not arrived, oldest first. */
   const awaitingInit = new Set<ServedSocket>();
   const server = makeServer<P, E>({
@@ -137,6 +147,7 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
     if (!served) return;
     sockets.delete(this);
     awaitingInit.delete(served);
+    if (sockets.size === 0) onEmpty?.();
     served.closed?.(code, String(reason)).catch((err: unknown) => logger.error({ err }, 'websocket close failed'));
   }
 
@@ -189,12 +200,31 @@ export function serveGraphQLWs<P extends Record<string, unknown> | undefined, E 
   initSweep.unref();
 
   return {
-    async dispose() {
-      clearInterval(keepAlive);
-      clearInterval(initSweep);
-      for (const ws of sockets.keys()) ws.close(1001, 'Going away');
-      wss.removeAllListeners();
-      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    get size() {
+      return sockets.size;
+    },
+    dispose() {
+      disposed ??= disposeOnce();
+      return disposed;
     },
   };
+
+  async function disposeOnce(): Promise<void> {
+    clearInterval(keepAlive);
+    clearInterval(initSweep);
+    // No new sockets; the server is the HTTP server's, which its owner closes.
+    wss.removeAllListeners('connection');
+    await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    if (sockets.size === 0) return;
+    const allClosed = new Promise<void>((resolve) => (onEmpty = resolve));
+    for (const ws of sockets.keys()) ws.close(1001, 'Going away');
+    const cut = setTimeout(() => {
+      for (const ws of sockets.keys()) ws.terminate();
+    }, settings.closeWaitMs);
+    try {
+      await allClosed;
+    } finally {
+      clearTimeout(cut);
+    }
+  }
 }

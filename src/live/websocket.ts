@@ -21,7 +21,7 @@ import { assertCost, costReport, limitError, OPERATION_LIMITS, shapeRules } from
 import type { Logger } from '../logger.js';
 import { SocketCloseCode } from './close-codes.js';
 import { SharedResults } from './shared-results.js';
-import { withItem } from './lean-arrays.js';
+import { noItems, withItem } from './lean-arrays.js';
 import { serveGraphQLWs } from './socket-server.js';
 import { SocketDocuments } from './socket-documents.js';
 import { TokenExpiries } from './token-expiries.js';
@@ -120,6 +120,8 @@ export function attachGraphQLWebSocket(options: {
   hideSuggestions?: boolean;
   /** False: the upgrade is refused with 403 before any websocket exists (an Origin not allowed). */
   allowsUpgrade?: (request: IncomingMessage) => boolean;
+  /** On shutdown, how long sockets get to close after 1001 before they are cut. */
+  closeWaitMs?: number;
 }): GraphQLWebSocket {
   const { schema, services, logger, metrics } = options;
   const addressOf = options.clientAddress ?? ((request: IncomingMessage) => request.socket.remoteAddress ?? 'unknown');
@@ -135,6 +137,8 @@ export function attachGraphQLWebSocket(options: {
     server: options.httpServer,
     path: '/graphql',
     maxPayload: limits.maxSocketPayloadBytes,
+    // The socket server keeps its own set (socket-server.ts); ws's would be a second, and a listener per socket.
+    clientTracking: false,
     verifyClient: ({ req }, done) => {
       if (allowsUpgrade(req)) return done(true);
       logger.info({ origin: req.headers.origin, ip: addressOf(req) }, 'websocket upgrade refused: origin not allowed');
@@ -191,7 +195,7 @@ export function attachGraphQLWebSocket(options: {
         ctx.extra.viewer = viewer;
         ctx.extra.ip = addressOf(ctx.extra.request);
         keepOnlyWhatIsNeeded(ctx);
-        ctx.extra.subscriptionIds = [];
+        ctx.extra.subscriptionIds = noItems();
         metrics?.wsConnectionOpened();
         requestIds.set(ctx, flatString(randomUUID()));
         expiries.watch(ctx.extra.socket, viewer.expiresAt);
@@ -201,7 +205,7 @@ export function attachGraphQLWebSocket(options: {
         expiries.forget(ctx.extra.socket);
         if (!ctx.extra.subscriptionIds) return; // never authenticated: never counted
         for (let i = 0; i < ctx.extra.subscriptionIds.length; i++) metrics?.subscriptionEnded();
-        ctx.extra.subscriptionIds = [];
+        ctx.extra.subscriptionIds = noItems();
         metrics?.wsConnectionClosed();
       },
       onComplete: (ctx, id) => {
@@ -286,7 +290,7 @@ export function attachGraphQLWebSocket(options: {
       onError: (ctx, id, _payload, errors) => errors.map((e) => format(ctx, id, e)),
     },
     wss,
-    { keepAliveMs: 12_000, connectionInitWaitMs: 3_000 },
+    { keepAliveMs: 12_000, connectionInitWaitMs: 3_000, closeWaitMs: options.closeWaitMs ?? 5_000 },
     logger,
     // Every field the socket will have, from the start: the object keeps one shape and its fields in place.
     ({ socket, request }) => ({
@@ -310,7 +314,7 @@ export function attachGraphQLWebSocket(options: {
       },
     },
     get clientCount() {
-      return wss.clients.size;
+      return cleanup.size;
     },
   };
 }
