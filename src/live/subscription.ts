@@ -8,7 +8,7 @@
 import type { Viewer } from '../auth/index.js';
 import { compareKeys, visibleTo, type FeedKey, type OrderChange } from '../orders/index.js';
 import { SocketCloseCode } from './close-codes.js';
-import { withItem } from './lean-arrays.js';
+import { noItems, takeFirst, withItem } from './lean-arrays.js';
 
 export interface LiveLimits {
   /** Most changes that may wait for one subscriber (LIVE_MAX_BUFFERED_CHANGES). */
@@ -41,10 +41,11 @@ function sizeOf(change: OrderChange): number {
 }
 
 export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
-  private readonly ready: OrderChange[] = [];
+  // Each starts as the one shared empty list, and is added to only through withItem (lean-arrays.ts).
+  private ready = noItems<OrderChange>();
   /** Live changes that arrived while the replay ran. */
-  private readonly held: OrderChange[] = [];
-  private pulls: ((result: IteratorResult<OrderChange>) => void)[] = [];
+  private held = noItems<OrderChange>();
+  private pulls = noItems<(result: IteratorResult<OrderChange>) => void>();
   private roomWaiter: (() => void) | null = null;
   private waitingBytes = 0;
   private replaying: boolean;
@@ -73,7 +74,7 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
   offer(change: OrderChange): void {
     if (this.done) return;
     if (this.replaying) {
-      this.held.push(change);
+      this.held = withItem(this.held, change);
       this.waitingBytes += sizeOf(change);
       this.checkLimits();
     } else {
@@ -94,7 +95,9 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
       }
     }
     this.replaying = false;
-    for (const change of this.held.splice(0)) {
+    const held = this.held;
+    this.held = noItems();
+    for (const change of held) {
       this.waitingBytes -= sizeOf(change);
       this.handOn(change);
     }
@@ -108,7 +111,7 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
   }
 
   next(): Promise<IteratorResult<OrderChange>> {
-    const change = this.ready.shift();
+    const change = takeFirst(this.ready);
     if (change) {
       this.waitingBytes -= sizeOf(change);
       if (this.ready.length < REPLAY_LOW_WATER && this.roomWaiter) {
@@ -138,9 +141,9 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
   private handOn(change: OrderChange): void {
     if (this.done || compareKeys(change.key, this.lastKey) <= 0) return;
     this.lastKey = change.key;
-    const pull = this.pulls.shift();
+    const pull = takeFirst(this.pulls);
     if (pull) return pull({ value: change, done: false });
-    this.ready.push(change);
+    this.ready = withItem(this.ready, change);
     this.waitingBytes += sizeOf(change);
     if (!this.replaying) this.checkLimits();
   }
@@ -158,10 +161,12 @@ export class LiveSubscription implements AsyncIterableIterator<OrderChange> {
     if (why === 'slow') {
       this.connection.close(SocketCloseCode.TryAgainLater, 'Too many changes waiting: resume from your last cursor');
     }
-    this.ready.length = 0;
-    this.held.length = 0;
+    this.ready = noItems();
+    this.held = noItems();
     this.waitingBytes = 0;
-    for (const pull of this.pulls.splice(0)) pull({ value: undefined, done: true });
+    const pulls = this.pulls;
+    this.pulls = noItems();
+    for (const pull of pulls) pull({ value: undefined, done: true });
     this.roomWaiter?.();
     this.onEnd(this, why);
   }
