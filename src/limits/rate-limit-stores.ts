@@ -37,11 +37,11 @@ export function rateLimitKey(counter: Pick<RateLimitCounter, 'bucket' | 'identit
 }
 
 /**
- * Time until a counter holding these call times (oldest first, all live)
- * admits one more: all but `max - 1` of them must have left the window.
+ * Time until a counter holding these call times (oldest first, all live from
+ * `from` on) admits one more: all but `max - 1` of them must have left the window.
  */
-export function msUntilAdmitted(times: readonly number[], limit: RateLimit, now: number): number {
-  if (times.length < limit.max) return 0;
+export function msUntilAdmitted(times: readonly number[], limit: RateLimit, now: number, from = 0): number {
+  if (times.length - from < limit.max) return 0;
   const blocking = times[times.length - limit.max]!;
   return Math.max(1, blocking + limit.windowMs - now);
 }
@@ -125,9 +125,25 @@ export class FailOpenRedisStore implements RateLimitStore {
  * synchronous from reading to writing, so concurrent calls cannot
  * interleave inside it. Entries expire with their window, and the map is
  * bounded.
+ *
+ * Each counter is a log of call times, oldest first. A hit costs the same
+ * however long the log is: expired times are passed over from the front
+ * (`from`), and the passed-over part is cut off once it is half the log.
+ * (A call is admitted only while fewer than `max` are live, so the live part
+ * is never longer than `max`.)
  */
+interface Counter {
+  times: number[];
+  /** Times before this index have left the window. */
+  from: number;
+  expiresAt: number;
+}
+
+/** Passed-over times are cut off once they are at least this many and half the log. */
+const COMPACT_AFTER = 64;
+
 export class InProcessRateLimitStore implements RateLimitStore {
-  private readonly entries = new Map<string, { times: number[]; expiresAt: number }>();
+  private readonly entries = new Map<string, Counter>();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -140,19 +156,37 @@ export class InProcessRateLimitStore implements RateLimitStore {
     return Promise.resolve(this.hitNow(counters));
   }
 
+  /** Call times kept for `key`, passed-over ones included (for tests: the log does not grow without end). */
+  kept(key: string): number {
+    return this.entries.get(key)?.times.length ?? 0;
+  }
+
   private hitNow(counters: readonly RateLimitCounter[]): number {
     const now = this.now();
-    const live = counters.map((counter) => {
+    let wait = 0;
+    const live: [string, RateLimitCounter, Counter][] = [];
+    for (const counter of counters) {
       const key = rateLimitKey(counter);
-      const times = (this.entries.get(key)?.times ?? []).filter((t) => t + counter.limit.windowMs > now);
-      return { key, counter, times };
-    });
-    const wait = Math.max(0, ...live.map(({ times, counter }) => msUntilAdmitted(times, counter.limit, now)));
-    for (const { key, counter, times } of live) {
-      if (wait === 0) times.push(now);
+      const entry = this.entries.get(key) ?? { times: [], from: 0, expiresAt: 0 };
+      const { times } = entry;
+      // Oldest first: the expired ones are at the front. (A clock that stepped back leaves a time out of
+      // order; it is passed over a little late, which only ever counts a call too many, never too few.)
+      while (entry.from < times.length && times[entry.from]! + counter.limit.windowMs <= now) entry.from++;
+      wait = Math.max(wait, msUntilAdmitted(times, counter.limit, now, entry.from));
+      live.push([key, counter, entry]);
+    }
+    for (const [key, counter, entry] of live) {
+      if (wait === 0) entry.times.push(now);
+      if (entry.from >= COMPACT_AFTER && entry.from * 2 >= entry.times.length) {
+        entry.times = entry.times.slice(entry.from);
+        entry.from = 0;
+      }
       // Re-inserted: the map's order is then least recently used first, for eviction.
       this.entries.delete(key);
-      if (times.length > 0) this.entries.set(key, { times, expiresAt: times.at(-1)! + counter.limit.windowMs });
+      if (entry.from < entry.times.length) {
+        entry.expiresAt = entry.times.at(-1)! + counter.limit.windowMs;
+        this.entries.set(key, entry);
+      }
     }
     if (this.entries.size > this.maxEntries) this.evict(now);
     return wait;

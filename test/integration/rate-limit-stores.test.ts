@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FailOpenRedisStore,
   InProcessRateLimitStore,
+  msUntilAdmitted,
   rateLimitKey,
   type RateLimitCounter,
   type RateLimitStore,
@@ -106,6 +107,26 @@ contract('in this process', async () => {
 });
 
 describe('the in-process store', () => {
+  it('answers every call as a plain log of the window would, across thousands of calls', async () => {
+    let clock = 0;
+    const store = new InProcessRateLimitStore({ now: () => clock });
+    const limit = { max: 50, windowMs: 1_000 };
+    const subject = { bucket: 'model', identity: 'one', limit };
+    // The model: every admitted call's time, filtered on each call.
+    let model: number[] = [];
+    let seed = 7;
+    const step = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % 40; // 0-39 ms between calls
+    for (let i = 0; i < 5_000; i++) {
+      clock += step();
+      model = model.filter((t) => t + limit.windowMs > clock);
+      const expected = msUntilAdmitted(model, limit, clock);
+      if (expected === 0) model.push(clock);
+      expect(await store.hit([subject])).toBe(expected);
+    }
+    // The passed-over times are cut off: the log is not every call ever admitted.
+    expect(store.kept(rateLimitKey(subject))).toBeLessThanOrEqual(2 * 64 + limit.max);
+  });
+
   it('stays bounded: past its size the least recently used counter is dropped', async () => {
     const store = new InProcessRateLimitStore({ maxEntries: 2 });
     const [a, b, c] = [counter(1), counter(1), counter(1)];
