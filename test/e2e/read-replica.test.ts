@@ -1,11 +1,16 @@
 // A real streaming replica behind DATABASE_READ_URLS: lists are read from it,
 // a caller always reads what they just wrote (replay paused, they still see
-// it while another reader sees the replica's older state), and when the
-// replica dies reads go to the primary and /readyz says degraded.
+// it while another reader sees the replica's older state), when the replica
+// dies reads go to the primary and /readyz says degraded, and a consumers
+// process with the same settings watches the replica and pays an order that only
+// the primary has.
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateOrderDocument, OrdersDocument, UpdateOrderStatusDocument } from '../generated/graphql.js';
+import { startConsumersProcess } from '../support/compiled.js';
 import { addProduct, adminClient, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
 import { startReplicatedPostgres, type ReplicatedPostgres } from '../support/replicated-postgres.js';
+import { testServices } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
 
 let cluster: ReplicatedPostgres;
@@ -100,4 +105,62 @@ describe('read replica', () => {
       async () => (await readiness()).body.status === 'ready',
     );
   });
+
+  // A process of its own needs a real broker to hear the order's events.
+  it.runIf(testServices.rabbitmqUrl)(
+    'a consumers process with the same settings watches the replica, and pays an order only the primary has',
+    async () => {
+      const sku = await addProduct(t, { stock: 10 });
+      const customer = await newCustomer(t);
+      let consumers: ChildProcess | undefined;
+      try {
+        consumers = await startConsumersProcess({
+          ...t.env,
+          NODE_ENV: 'test',
+          LOG_LEVEL: 'info',
+          DATABASE_URL: cluster.primaryUrl,
+          DATABASE_READ_URLS: cluster.replicaUrl,
+          // Names its connections (pg reads PGAPPNAME), so the replica can tell them from the API's.
+          PGAPPNAME: 'consumers-under-test',
+          MIGRATE_ON_START: 'false',
+          PAYMENT_SIMULATOR: 'true',
+          PAYMENT_SIMULATOR_DELAY: '0s',
+        });
+        // The process watches the replica as the API does (its lag, for routing reads).
+        await waitFor('the consumers process to connect to the replica', async () => {
+          const rows = await cluster.query<{ n: string }>(
+            'replica',
+            `select count(*) as n from pg_stat_activity where application_name = 'consumers-under-test'`,
+          );
+          return Number(rows[0]?.n) > 0;
+        });
+
+        await cluster.caughtUp();
+        await cluster.query('replica', 'select pg_wal_replay_pause()');
+        const { createOrder } = await customer.client.ok(CreateOrderDocument, {
+          input: { items: [{ sku, quantity: 1 }], shippingAddress: '4 Replica Road' },
+        });
+        // Relayed, paid by the simulator and the payment applied, all by that process, replay still paused.
+        await waitFor('the consumers process to pay the order', async () => {
+          const rows = await cluster.query<{ status: string }>(
+            'primary',
+            `select status from orders where id = '${createOrder.id}'`,
+          );
+          return rows[0]?.status === 'PAID';
+        });
+        const onReplica = await cluster.query<{ n: string }>(
+          'replica',
+          `select count(*) as n from orders where id = '${createOrder.id}'`,
+        );
+        expect(onReplica[0]?.n).toBe('0');
+      } finally {
+        await cluster.query('replica', 'select pg_wal_replay_resume()');
+        if (consumers && consumers.exitCode === null) {
+          const exited = new Promise((resolve) => consumers?.once('exit', resolve));
+          consumers.kill('SIGTERM');
+          await exited;
+        }
+      }
+    },
+  );
 });

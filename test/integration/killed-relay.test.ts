@@ -2,14 +2,14 @@
 // publishes hanging on a broker that stopped answering): the rows it had
 // claimed are published by another relay within a few seconds, because its
 // short lease is no longer renewed. Nothing waits out a 30 s lease.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/broker.js';
 import { orderServiceTopology } from '../../src/broker/topology.js';
 import { createLogger } from '../../src/logger.js';
 import { Role } from '../../src/auth/role.js';
 import { OutboxRelay } from '../../src/outbox/relay.js';
-import { ROOT } from '../support/compiled.js';
+import { startConsumersProcess } from '../support/compiled.js';
 import { databaseSettings } from '../support/database.js';
 import { connectBroker } from '../support/events.js';
 import { addProduct, newCustomer, startTestApp, type TestApp } from '../support/harness.js';
@@ -18,32 +18,6 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-
-/** Starts the compiled consumers process (`npm run consumers`) and resolves once it says it is ready. */
-async function startConsumersProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/consumers/main.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    let pending = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean)) {
-        if ((JSON.parse(line) as { msg?: string }).msg === 'consumers ready') resolve();
-      }
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the consumers process exited (${code}) before it was ready: ${stderr}`)),
-    );
-  });
-  return child;
-}
 
 describe.runIf(testServices.rabbitmqUrl && testServices.databaseUrl)('a relay killed mid-round', () => {
   let t: TestApp;
@@ -62,6 +36,8 @@ describe.runIf(testServices.rabbitmqUrl && testServices.databaseUrl)('a relay ki
   it('leaves its claimed rows to another relay within a few seconds, each published once by it', async () => {
     rabbit = await startTcpProxy(t.vhost.url as string);
     child = await startConsumersProcess({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
       DATABASE_URL: t.db.url,
       ...databaseSettings(t.db),
       RABBITMQ_URL: rabbit.url,

@@ -1,10 +1,12 @@
-// Runs the compiled service (dist/src/main.js, built by build-once.ts) as a
-// child process, the way `npm start` and the Docker image do.
+// Runs the compiled service (dist/src/main.js, built by build-once.ts) and
+// the compiled consumers process (dist/consumers/main.js) as child processes,
+// the way `npm start`, `npm run consumers` and the Docker image do.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN = 'dist/src/main.js';
+export const CONSUMERS_MAIN = 'dist/consumers/main.js';
 
 /** Only what the test sets, plus PATH: nothing leaks in from the developer's shell. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -48,4 +50,30 @@ export async function startMain(env: Record<string, string>): Promise<RunningSer
     void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before it was ready: ${stderr}`)));
   });
   return { child, url, logs, exited };
+}
+
+/** Starts the consumers process and resolves once it logs that it is ready (LOG_LEVEL must be info or lower). */
+export async function startConsumersProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CONSUMERS_MAIN], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    let pending = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter(Boolean)) {
+        if ((JSON.parse(line) as { msg?: string }).msg === 'consumers ready') resolve();
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the consumers process exited (${code}) before it was ready: ${stderr}`)),
+    );
+  });
+  return child;
 }
