@@ -26,16 +26,24 @@ export interface RunningService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the service and resolves once it logs that it is ready (LOG_LEVEL must be info or lower). */
-export async function startMain(env: Record<string, string>): Promise<RunningService> {
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `script` and resolves once one of its JSON log lines makes `ready` return a value; rejects if it
+ * exits first. Every log line is kept in `logs`.
+ */
+async function startUntilReady<T>(
+  script: string,
+  what: string,
+  env: Record<string, string>,
+  ready: (entry: Record<string, unknown>) => T | undefined,
+): Promise<{ child: ChildProcess; value: T; logs: Record<string, unknown>[]; exited: RunningService['exited'] }> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const value = await new Promise<T>((resolve, reject) => {
     let pending = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       pending += chunk.toString();
@@ -44,36 +52,27 @@ export async function startMain(env: Record<string, string>): Promise<RunningSer
       for (const line of lines.filter(Boolean)) {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (typeof entry.url === 'string' && String(entry.msg).startsWith('order service ready')) resolve(entry.url);
+        const found = ready(entry);
+        if (found !== undefined) resolve(found);
       }
     });
-    void exited.then(({ code }) => reject(new Error(`the service exited (${code}) before it was ready: ${stderr}`)));
+    void exited.then(({ code }) => reject(new Error(`${what} exited (${code}) before it was ready: ${stderr}`)));
   });
-  return { child, url, logs, exited };
+  return { child, value, logs, exited };
+}
+
+/** Starts the service and resolves once it logs that it is ready (LOG_LEVEL must be info or lower). */
+export async function startMain(env: Record<string, string>): Promise<RunningService> {
+  const { child, value, logs, exited } = await startUntilReady(MAIN, 'the service', env, (entry) =>
+    typeof entry.url === 'string' && String(entry.msg).startsWith('order service ready') ? entry.url : undefined,
+  );
+  return { child, url: value, logs, exited };
 }
 
 /** Starts the consumers process and resolves once it logs that it is ready (LOG_LEVEL must be info or lower). */
 export async function startConsumersProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CONSUMERS_MAIN], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    let pending = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean)) {
-        if ((JSON.parse(line) as { msg?: string }).msg === 'consumers ready') resolve();
-      }
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the consumers process exited (${code}) before it was ready: ${stderr}`)),
-    );
-  });
+  const { child } = await startUntilReady(CONSUMERS_MAIN, 'the consumers process', env, (entry) =>
+    entry.msg === 'consumers ready' ? true : undefined,
+  );
   return child;
 }
